@@ -1,0 +1,86 @@
+//! Rust element types behind each [`DType`](crate::DType), with the conversions kernels need.
+
+use std::fmt::Debug;
+
+/// A storable element: every dtype converts through `f64` (exact for f32, bool and |i| < 2^53).
+pub trait Element: Copy + Send + Sync + Debug + PartialOrd + Default + 'static {
+    fn from_f64(v: f64) -> Self;
+    fn to_f64(self) -> f64;
+    const ZERO: Self;
+    /// NaN test that is false for integer types.
+    fn is_nan_value(self) -> bool;
+    /// Addition (wrapping for integers, logical or for bools).
+    fn plus(self, other: Self) -> Self;
+}
+
+/// A floating-point element: the types with gradients and GEMM kernels.
+pub trait FloatElement: Element + num_traits::Float + std::ops::AddAssign {}
+
+impl Element for f32 {
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    fn is_nan_value(self) -> bool {
+        f32::is_nan(self)
+    }
+    fn plus(self, other: Self) -> Self {
+        self + other
+    }
+    const ZERO: Self = 0.0;
+}
+
+impl Element for f64 {
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+    fn is_nan_value(self) -> bool {
+        f64::is_nan(self)
+    }
+    fn plus(self, other: Self) -> Self {
+        self + other
+    }
+    const ZERO: Self = 0.0;
+}
+
+impl Element for i64 {
+    fn from_f64(v: f64) -> Self {
+        // Truncation toward zero, as PyTorch's float -> int conversion.
+        v as i64
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    fn is_nan_value(self) -> bool {
+        false
+    }
+    fn plus(self, other: Self) -> Self {
+        self.wrapping_add(other)
+    }
+    const ZERO: Self = 0;
+}
+
+impl Element for u8 {
+    fn from_f64(v: f64) -> Self {
+        u8::from(v != 0.0)
+    }
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+    fn is_nan_value(self) -> bool {
+        false
+    }
+    fn plus(self, other: Self) -> Self {
+        // Bool "sum" is logical or.
+        self | other
+    }
+    const ZERO: Self = 0;
+}
+
+impl FloatElement for f32 {}
+impl FloatElement for f64 {}

@@ -1,0 +1,99 @@
+//! Reductions over any set of dimensions, and arg-reductions along one.
+//!
+//! The reduced dimensions are permuted to the back and the data made contiguous, so each output
+//! element reduces one contiguous run; output elements are computed in parallel, each in a fixed
+//! order, so results do not depend on the thread count.
+
+use super::element::Element;
+use super::strided::{contiguous_cow, PAR_THRESHOLD};
+use crate::backend::{ArgReduceOp, ReduceOp};
+use crate::Layout;
+use rayon::prelude::*;
+
+/// The layout with kept dims first and `dims` last, and the sizes (outer, inner) of that split.
+fn split_layout(layout: &Layout, dims: &[usize]) -> (Layout, usize, usize) {
+    let kept: Vec<usize> = (0..layout.rank()).filter(|d| !dims.contains(d)).collect();
+    let perm: Vec<usize> = kept.iter().chain(dims.iter()).copied().collect();
+    let inner: usize = dims.iter().map(|&d| layout.shape()[d]).product();
+    let outer: usize = kept.iter().map(|&d| layout.shape()[d]).product();
+    (layout.permute(&perm), outer, inner)
+}
+
+/// Sum of a run with eight independent accumulators: vectorises and keeps rounding error low.
+fn sum_run<T: Element>(x: &[T]) -> T {
+    let mut acc = [T::ZERO; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for i in 0..8 {
+            acc[i] = acc[i].plus(c[i]);
+        }
+    }
+    let mut tail = T::ZERO;
+    for &v in chunks.remainder() {
+        tail = tail.plus(v);
+    }
+    let a = acc[0].plus(acc[4]).plus(acc[1].plus(acc[5]));
+    let b = acc[2].plus(acc[6]).plus(acc[3].plus(acc[7]));
+    a.plus(b).plus(tail)
+}
+
+/// Max (or min, with `better = <`) of a run; NaN wins, as in PyTorch.
+fn extreme_run<T: Element>(x: &[T], better: impl Fn(T, T) -> bool) -> T {
+    let mut best = x[0];
+    for &v in &x[1..] {
+        if best.is_nan_value() {
+            break;
+        }
+        if v.is_nan_value() || better(v, best) {
+            best = v;
+        }
+    }
+    best
+}
+
+pub fn reduce<T: Element>(src: &[T], layout: &Layout, op: ReduceOp, dims: &[usize]) -> Vec<T> {
+    let (perm, outer, inner) = split_layout(layout, dims);
+    if inner == 0 {
+        assert!(op == ReduceOp::Sum || outer == 0, "{op:?}: cannot reduce an empty dimension (shape {:?})", layout.shape());
+        return vec![T::ZERO; outer];
+    }
+    let data = contiguous_cow(src, &perm);
+    let f = |row: &[T]| match op {
+        ReduceOp::Sum => sum_run(row),
+        ReduceOp::Max => extreme_run(row, |a, b| a > b),
+        ReduceOp::Min => extreme_run(row, |a, b| a < b),
+    };
+    if outer * inner < PAR_THRESHOLD || outer == 1 {
+        data.chunks(inner).map(f).collect()
+    } else {
+        data.par_chunks(inner).map(f).collect()
+    }
+}
+
+pub fn arg_reduce<T: Element>(src: &[T], layout: &Layout, op: ArgReduceOp, dim: usize) -> Vec<i64> {
+    let (perm, outer, inner) = split_layout(layout, &[dim]);
+    assert!(inner > 0 || outer == 0, "{op:?}: cannot reduce an empty dimension (shape {:?})", layout.shape());
+    let data = contiguous_cow(src, &perm);
+    let f = |row: &[T]| {
+        let mut best = 0;
+        for (i, &v) in row.iter().enumerate().skip(1) {
+            let b = row[best];
+            if b.is_nan_value() {
+                break;
+            }
+            let wins = match op {
+                ArgReduceOp::ArgMax => v > b,
+                ArgReduceOp::ArgMin => v < b,
+            };
+            if v.is_nan_value() || wins {
+                best = i;
+            }
+        }
+        best as i64
+    };
+    if outer * inner < PAR_THRESHOLD {
+        data.chunks(inner.max(1)).map(f).collect()
+    } else {
+        data.par_chunks(inner).map(f).collect()
+    }
+}

@@ -1,0 +1,198 @@
+//! `Storage`: one enum over the devices, forwarding each primitive to the device's backend.
+//!
+//! Tensors on different devices never meet here: the tensor front end checks devices first, so a
+//! mixed pair is a programmer error. Adding a device means adding a variant and one arm per method.
+
+use super::cpu::CpuStorage;
+use super::{ArgReduceOp, BackendStorage, BinaryOp, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
+use crate::{DType, Device, Layout, Result};
+
+/// Storage on some device.
+#[derive(Debug)]
+pub enum Storage {
+    Cpu(CpuStorage),
+}
+
+impl Storage {
+    pub fn device(&self) -> Device {
+        match self {
+            Storage::Cpu(_) => Device::Cpu,
+        }
+    }
+
+    pub fn dtype(&self) -> DType {
+        match self {
+            Storage::Cpu(s) => s.dtype(),
+        }
+    }
+
+    /// Moves host data onto `device`.
+    pub fn from_cpu(data: CpuStorage, device: &Device) -> Result<Storage> {
+        match device {
+            Device::Cpu => Ok(Storage::Cpu(data)),
+        }
+    }
+
+    /// A contiguous host copy of the elements under `layout`.
+    pub fn to_cpu(&self, layout: &Layout) -> Result<CpuStorage> {
+        match self {
+            Storage::Cpu(s) => s.to_dtype(layout, s.dtype()),
+        }
+    }
+
+    pub fn to_dtype(&self, l: &Layout, dtype: DType) -> Result<Storage> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.to_dtype(l, dtype)?)),
+        }
+    }
+
+    pub fn unary(&self, l: &Layout, op: UnaryOp) -> Result<Storage> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.unary(l, op)?)),
+        }
+    }
+
+    pub fn binary(&self, l: &Layout, rhs: &Storage, rl: &Layout, op: BinaryOp) -> Result<Storage> {
+        match (self, rhs) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.binary(l, b, rl, op)?)),
+        }
+    }
+
+    pub fn compare(&self, l: &Layout, rhs: &Storage, rl: &Layout, op: CmpOp) -> Result<Storage> {
+        match (self, rhs) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.compare(l, b, rl, op)?)),
+        }
+    }
+
+    pub fn where_cond(
+        &self,
+        l: &Layout,
+        t: &Storage,
+        tl: &Layout,
+        f: &Storage,
+        fl: &Layout,
+    ) -> Result<Storage> {
+        match (self, t, f) {
+            (Storage::Cpu(c), Storage::Cpu(t), Storage::Cpu(f)) => Ok(Storage::Cpu(c.where_cond(l, t, tl, f, fl)?)),
+        }
+    }
+
+    pub fn reduce(&self, l: &Layout, op: ReduceOp, dims: &[usize]) -> Result<Storage> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.reduce(l, op, dims)?)),
+        }
+    }
+
+    pub fn arg_reduce(&self, l: &Layout, op: ArgReduceOp, dim: usize) -> Result<Storage> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.arg_reduce(l, op, dim)?)),
+        }
+    }
+
+    pub fn cat(parts: &[(&Storage, &Layout)], dim: usize) -> Result<Storage> {
+        match parts[0].0 {
+            Storage::Cpu(_) => {
+                let cpu: Vec<(&CpuStorage, &Layout)> = parts
+                    .iter()
+                    .map(|(s, l)| match s {
+                        Storage::Cpu(c) => (c, *l),
+                    })
+                    .collect();
+                Ok(Storage::Cpu(CpuStorage::cat(&cpu, dim)?))
+            }
+        }
+    }
+
+    pub fn pad(&self, l: &Layout, pads: &[(usize, usize)], value: f64) -> Result<Storage> {
+        match self {
+            Storage::Cpu(s) => Ok(Storage::Cpu(s.pad(l, pads, value)?)),
+        }
+    }
+
+    pub fn gather(&self, l: &Layout, dim: usize, index: &Storage, il: &Layout) -> Result<Storage> {
+        match (self, index) {
+            (Storage::Cpu(s), Storage::Cpu(i)) => Ok(Storage::Cpu(s.gather(l, dim, i, il)?)),
+        }
+    }
+
+    pub fn scatter_add(
+        &self,
+        l: &Layout,
+        dim: usize,
+        index: &Storage,
+        il: &Layout,
+        src: &Storage,
+        sl: &Layout,
+    ) -> Result<Storage> {
+        match (self, index, src) {
+            (Storage::Cpu(s), Storage::Cpu(i), Storage::Cpu(v)) => {
+                Ok(Storage::Cpu(s.scatter_add(l, dim, i, il, v, sl)?))
+            }
+        }
+    }
+
+    pub fn index_select(&self, l: &Layout, dim: usize, index: &Storage, il: &Layout) -> Result<Storage> {
+        match (self, index) {
+            (Storage::Cpu(s), Storage::Cpu(i)) => Ok(Storage::Cpu(s.index_select(l, dim, i, il)?)),
+        }
+    }
+
+    pub fn matmul(&self, l: &Layout, rhs: &Storage, rl: &Layout) -> Result<Storage> {
+        match (self, rhs) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.matmul(l, b, rl)?)),
+        }
+    }
+
+    pub fn conv2d(&self, l: &Layout, w: &Storage, wl: &Layout, p: &Conv2dParams) -> Result<Storage> {
+        match (self, w) {
+            (Storage::Cpu(x), Storage::Cpu(w)) => Ok(Storage::Cpu(x.conv2d(l, w, wl, p)?)),
+        }
+    }
+
+    pub fn conv2d_input_grad(
+        &self,
+        l: &Layout,
+        w: &Storage,
+        wl: &Layout,
+        p: &Conv2dParams,
+        input_hw: [usize; 2],
+    ) -> Result<Storage> {
+        match (self, w) {
+            (Storage::Cpu(g), Storage::Cpu(w)) => Ok(Storage::Cpu(g.conv2d_input_grad(l, w, wl, p, input_hw)?)),
+        }
+    }
+
+    pub fn conv2d_weight_grad(
+        &self,
+        l: &Layout,
+        g: &Storage,
+        gl: &Layout,
+        p: &Conv2dParams,
+        kernel_hw: [usize; 2],
+    ) -> Result<Storage> {
+        match (self, g) {
+            (Storage::Cpu(x), Storage::Cpu(g)) => Ok(Storage::Cpu(x.conv2d_weight_grad(l, g, gl, p, kernel_hw)?)),
+        }
+    }
+
+    pub fn max_pool2d(&self, l: &Layout, p: &Pool2dParams) -> Result<(Storage, Storage)> {
+        match self {
+            Storage::Cpu(s) => {
+                let (v, i) = s.max_pool2d(l, p)?;
+                Ok((Storage::Cpu(v), Storage::Cpu(i)))
+            }
+        }
+    }
+
+    pub fn max_pool2d_backward(
+        &self,
+        l: &Layout,
+        indices: &Storage,
+        il: &Layout,
+        input_shape: &[usize],
+    ) -> Result<Storage> {
+        match (self, indices) {
+            (Storage::Cpu(g), Storage::Cpu(i)) => Ok(Storage::Cpu(g.max_pool2d_backward(l, i, il, input_shape)?)),
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Errors returned (not panicked) by the library: device faults and failed gradient checks.
+//!
+//! Programmer errors — mismatched shapes, dtypes or devices — panic with a message naming the op
+//! and the shapes, like PyTorch's RuntimeError; everything a caller can reasonably recover from
+//! is an [`Error`].
+
+/// The error type of the crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A device could not be opened or an operation failed on it.
+    #[error("device error: {0}")]
+    Device(String),
+    /// A gradient check found an analytical derivative that disagrees with finite differences.
+    #[error(transparent)]
+    Gradcheck(#[from] crate::check::GradcheckError),
+}
+
+/// Shorthand for `std::result::Result<T, learnloss::Error>`.
+pub type Result<T> = std::result::Result<T, Error>;

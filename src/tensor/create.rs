@@ -1,0 +1,224 @@
+//! Creating tensors (constants, ranges, seeded random values) and reading them back.
+
+use super::{device_ok, Tensor};
+use crate::backend::cpu::CpuStorage;
+use crate::backend::Storage;
+use crate::{DType, Device, Layout};
+use parking_lot::RwLock;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
+
+/// A Rust type that maps to a [`DType`]: `f32`, `f64`, `i64`, `bool`.
+pub trait HostElement: Copy + Send + Sync + 'static {
+    const DTYPE: DType;
+    fn into_storage(v: Vec<Self>) -> CpuStorage;
+    fn from_storage(s: CpuStorage) -> Vec<Self>;
+}
+
+macro_rules! host_element {
+    ($t:ty, $dt:ident, $variant:ident) => {
+        impl HostElement for $t {
+            const DTYPE: DType = DType::$dt;
+            fn into_storage(v: Vec<Self>) -> CpuStorage {
+                CpuStorage::$variant(v)
+            }
+            fn from_storage(s: CpuStorage) -> Vec<Self> {
+                match s {
+                    CpuStorage::$variant(v) => v,
+                    other => panic!("to_vec: tensor has dtype {}, asked for {}", crate::backend::BackendStorage::dtype(&other), DType::$dt),
+                }
+            }
+        }
+    };
+}
+host_element!(f32, F32, F32);
+host_element!(f64, F64, F64);
+host_element!(i64, I64, I64);
+
+impl HostElement for bool {
+    const DTYPE: DType = DType::Bool;
+    fn into_storage(v: Vec<Self>) -> CpuStorage {
+        CpuStorage::Bool(v.into_iter().map(u8::from).collect())
+    }
+    fn from_storage(s: CpuStorage) -> Vec<Self> {
+        match s {
+            CpuStorage::Bool(v) => v.into_iter().map(|b| b != 0).collect(),
+            other => panic!("to_vec: tensor has dtype {}, asked for bool", crate::backend::BackendStorage::dtype(&other)),
+        }
+    }
+}
+
+/// A seeded random generator (ChaCha8), reproducible across runs and platforms.
+#[derive(Clone, Debug)]
+pub struct Generator {
+    rng: ChaCha8Rng,
+}
+
+/// The full state of a [`Generator`], to save beside a checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GeneratorState {
+    pub seed: [u8; 32],
+    pub word_pos: u128,
+}
+
+impl Generator {
+    pub fn new(seed: u64) -> Generator {
+        Generator { rng: ChaCha8Rng::seed_from_u64(seed) }
+    }
+
+    pub fn state(&self) -> GeneratorState {
+        GeneratorState { seed: self.rng.get_seed(), word_pos: self.rng.get_word_pos() }
+    }
+
+    pub fn from_state(state: &GeneratorState) -> Generator {
+        let mut rng = ChaCha8Rng::from_seed(state.seed);
+        rng.set_word_pos(state.word_pos);
+        Generator { rng }
+    }
+
+    /// A uniform value in `[0, 1)`.
+    pub fn uniform(&mut self) -> f64 {
+        self.rng.random::<f64>()
+    }
+
+    /// A standard normal value.
+    pub fn normal(&mut self) -> f64 {
+        self.rng.sample(rand_distr::StandardNormal)
+    }
+
+    /// A uniform integer in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.rng.random_range(0..n)
+    }
+}
+
+impl Tensor {
+    /// A leaf from host data on `device`.
+    pub(crate) fn from_cpu(data: CpuStorage, shape: &[usize], device: &Device) -> Tensor {
+        assert_eq!(
+            data.len(),
+            shape.iter().product::<usize>(),
+            "from_vec: {} values do not fill shape {shape:?}",
+            data.len()
+        );
+        let storage = device_ok(Storage::from_cpu(data, device), "from_vec");
+        Tensor::leaf(Arc::new(RwLock::new(storage)), Layout::contiguous(shape), false)
+    }
+
+    /// A tensor holding `data` (row-major) with `shape`.
+    pub fn from_vec<T: HostElement>(data: Vec<T>, shape: &[usize], device: &Device) -> Tensor {
+        Tensor::from_cpu(T::into_storage(data), shape, device)
+    }
+
+    /// A tensor copied from a slice.
+    pub fn from_slice<T: HostElement>(data: &[T], shape: &[usize], device: &Device) -> Tensor {
+        Tensor::from_vec(data.to_vec(), shape, device)
+    }
+
+    /// Values given as `f64`, converted to `dtype`.
+    pub fn from_f64s(data: &[f64], shape: &[usize], dtype: DType, device: &Device) -> Tensor {
+        let cpu = CpuStorage::F64(data.to_vec());
+        let converted = crate::backend::BackendStorage::to_dtype(&cpu, &Layout::contiguous(&[data.len()]), dtype);
+        Tensor::from_cpu(device_ok(converted, "from_f64s"), shape, device)
+    }
+
+    /// A 0-dimensional tensor.
+    pub fn scalar(value: f64, dtype: DType, device: &Device) -> Tensor {
+        Tensor::full(&[], value, dtype, device)
+    }
+
+    pub fn full(shape: &[usize], value: f64, dtype: DType, device: &Device) -> Tensor {
+        Tensor::from_cpu(CpuStorage::full(shape.iter().product(), value, dtype), shape, device)
+    }
+
+    pub fn zeros(shape: &[usize], dtype: DType, device: &Device) -> Tensor {
+        Tensor::full(shape, 0.0, dtype, device)
+    }
+
+    pub fn ones(shape: &[usize], dtype: DType, device: &Device) -> Tensor {
+        Tensor::full(shape, 1.0, dtype, device)
+    }
+
+    pub fn zeros_like(&self) -> Tensor {
+        Tensor::zeros(self.shape(), self.dtype(), self.device())
+    }
+
+    pub fn ones_like(&self) -> Tensor {
+        Tensor::ones(self.shape(), self.dtype(), self.device())
+    }
+
+    pub fn full_like(&self, value: f64) -> Tensor {
+        Tensor::full(self.shape(), value, self.dtype(), self.device())
+    }
+
+    /// A 0-d tensor of `self`'s dtype and device (the scalar operand of broadcast ops).
+    pub fn scalar_like(&self, value: f64) -> Tensor {
+        Tensor::scalar(value, self.dtype(), self.device())
+    }
+
+    /// `start, start + step, …` below `end` (above it for a negative step), like `torch.arange`.
+    pub fn arange(start: f64, end: f64, step: f64, dtype: DType, device: &Device) -> Tensor {
+        assert!(step != 0.0, "arange: step must be non-zero");
+        let n = ((end - start) / step).ceil().max(0.0) as usize;
+        let values: Vec<f64> = (0..n).map(|i| start + i as f64 * step).collect();
+        Tensor::from_f64s(&values, &[n], dtype, device)
+    }
+
+    /// The `n × n` identity.
+    pub fn eye(n: usize, dtype: DType, device: &Device) -> Tensor {
+        let mut values = vec![0.0; n * n];
+        for i in 0..n {
+            values[i * n + i] = 1.0;
+        }
+        Tensor::from_f64s(&values, &[n, n], dtype, device)
+    }
+
+    /// Uniform values in `[0, 1)`.
+    pub fn rand(shape: &[usize], dtype: DType, device: &Device, gen: &mut Generator) -> Tensor {
+        let n: usize = shape.iter().product();
+        let data = match dtype {
+            DType::F32 => CpuStorage::F32((0..n).map(|_| gen.rng.random::<f32>()).collect()),
+            DType::F64 => CpuStorage::F64((0..n).map(|_| gen.uniform()).collect()),
+            other => panic!("rand: expected a float dtype, got {other}"),
+        };
+        Tensor::from_cpu(data, shape, device)
+    }
+
+    /// Standard normal values.
+    pub fn randn(shape: &[usize], dtype: DType, device: &Device, gen: &mut Generator) -> Tensor {
+        let n: usize = shape.iter().product();
+        let data = match dtype {
+            DType::F32 => CpuStorage::F32((0..n).map(|_| gen.rng.sample::<f32, _>(rand_distr::StandardNormal)).collect()),
+            DType::F64 => CpuStorage::F64((0..n).map(|_| gen.normal()).collect()),
+            other => panic!("randn: expected a float dtype, got {other}"),
+        };
+        Tensor::from_cpu(data, shape, device)
+    }
+
+    /// Uniform values in `[low, high)`.
+    pub fn uniform(shape: &[usize], low: f64, high: f64, dtype: DType, device: &Device, gen: &mut Generator) -> Tensor {
+        Tensor::rand(shape, dtype, device, gen).affine(high - low, low)
+    }
+
+    /// A contiguous host copy of the elements.
+    pub(crate) fn to_cpu(&self) -> CpuStorage {
+        device_ok(self.storage().to_cpu(self.layout()), "to_vec")
+    }
+
+    /// The elements in row-major order; `T` must match the dtype.
+    pub fn to_vec<T: HostElement>(&self) -> Vec<T> {
+        T::from_storage(self.to_cpu())
+    }
+
+    /// The elements converted to `f64`, whatever the dtype.
+    pub fn to_f64_vec(&self) -> Vec<f64> {
+        self.to_cpu().to_f64_vec()
+    }
+
+    /// The value of a one-element tensor as `f64` (PyTorch's `item()`).
+    pub fn item(&self) -> f64 {
+        assert_eq!(self.numel(), 1, "item: a tensor with {} elements (shape {:?}) is not a scalar", self.numel(), self.shape());
+        self.to_f64_vec()[0]
+    }
+}

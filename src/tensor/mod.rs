@@ -1,0 +1,223 @@
+//! `Tensor`: a cheap handle (`Arc`) to shared storage, a strided layout, and autograd state.
+//!
+//! Views share storage; every op returns a new handle. A result that depends on a tensor
+//! requiring gradients records the [`Op`] that made it (only while gradient mode is on), and that
+//! record keeps its inputs alive: the graph is freed when the last handle to its outputs goes.
+
+mod composed;
+mod create;
+mod display;
+mod indexing;
+mod nn_ops;
+mod ops;
+mod view;
+
+pub use create::{Generator, GeneratorState, HostElement};
+pub(crate) use ops::reduced_shape;
+
+use crate::autograd::{grad_mode, Op};
+use crate::backend::Storage;
+use crate::{DType, Device, Layout};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A process-unique tensor identity (autograd keys gradients by it).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TensorId(u64);
+
+impl TensorId {
+    fn fresh() -> TensorId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        TensorId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+pub(crate) struct TensorImpl {
+    id: TensorId,
+    storage: Arc<RwLock<Storage>>,
+    layout: Layout,
+    dtype: DType,
+    device: Device,
+    /// How this tensor was computed, when it is part of a graph (None for leaves and for results
+    /// computed without gradient tracking).
+    op: Option<Op>,
+    requires_grad: bool,
+    /// Gradient accumulated by `backward()` (leaves only).
+    grad: Mutex<Option<Tensor>>,
+}
+
+/// An n-dimensional array on a device, with reverse-mode autograd to any order.
+#[derive(Clone)]
+pub struct Tensor(Arc<TensorImpl>);
+
+/// Unwraps a backend result; a device failure mid-op has no caller to return to, so it panics
+/// naming the op (like PyTorch's RuntimeError).
+pub(crate) fn device_ok<T>(r: crate::Result<T>, op: &str) -> T {
+    r.unwrap_or_else(|e| panic!("{op}: {e}"))
+}
+
+impl Tensor {
+    /// A new tensor over fresh storage, recording `op` if gradients flow from `parents`.
+    pub(crate) fn from_op(storage: Storage, shape: &[usize], parents: &[&Tensor], op: impl FnOnce() -> Op) -> Tensor {
+        let layout = Layout::contiguous(shape);
+        Tensor::build(Arc::new(RwLock::new(storage)), layout, parents, op)
+    }
+
+    /// A view of `self`'s storage with another layout, recording `op` if `self` needs gradients.
+    pub(crate) fn view_op(&self, layout: Layout, op: impl FnOnce() -> Op) -> Tensor {
+        Tensor::build(self.0.storage.clone(), layout, &[self], op)
+    }
+
+    /// A tensor sharing `value`'s storage and layout whose graph record is `op` over `parents`.
+    pub(crate) fn view_op_with_parents(value: &Tensor, parents: &[&Tensor], op: impl FnOnce() -> Op) -> Tensor {
+        Tensor::build(value.0.storage.clone(), value.0.layout.clone(), parents, op)
+    }
+
+    fn build(storage: Arc<RwLock<Storage>>, layout: Layout, parents: &[&Tensor], op: impl FnOnce() -> Op) -> Tensor {
+        let track = grad_mode::is_enabled() && parents.iter().any(|p| p.requires_grad());
+        let (dtype, device) = {
+            let s = storage.read();
+            (s.dtype(), s.device())
+        };
+        Tensor(Arc::new(TensorImpl {
+            id: TensorId::fresh(),
+            storage,
+            layout,
+            dtype,
+            device,
+            op: if track { Some(op()) } else { None },
+            requires_grad: track,
+            grad: Mutex::new(None),
+        }))
+    }
+
+    /// A leaf over existing storage (no graph).
+    pub(crate) fn leaf(storage: Arc<RwLock<Storage>>, layout: Layout, requires_grad: bool) -> Tensor {
+        let (dtype, device) = {
+            let s = storage.read();
+            (s.dtype(), s.device())
+        };
+        Tensor(Arc::new(TensorImpl {
+            id: TensorId::fresh(),
+            storage,
+            layout,
+            dtype,
+            device,
+            op: None,
+            requires_grad,
+            grad: Mutex::new(None),
+        }))
+    }
+
+    pub fn id(&self) -> TensorId {
+        self.0.id
+    }
+
+    pub fn shape(&self) -> &[usize] {
+        self.0.layout.shape()
+    }
+
+    /// Size of dimension `dim`.
+    pub fn dim(&self, dim: usize) -> usize {
+        let shape = self.shape();
+        assert!(dim < shape.len(), "dim: dimension {dim} out of range for shape {shape:?}");
+        shape[dim]
+    }
+
+    pub fn rank(&self) -> usize {
+        self.0.layout.rank()
+    }
+
+    pub fn numel(&self) -> usize {
+        self.0.layout.numel()
+    }
+
+    pub fn dtype(&self) -> DType {
+        self.0.dtype
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.0.device
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.0.layout
+    }
+
+    pub fn is_contiguous(&self) -> bool {
+        self.0.layout.is_contiguous()
+    }
+
+    /// Whether two tensors view the same storage.
+    pub fn shares_storage_with(&self, other: &Tensor) -> bool {
+        Arc::ptr_eq(&self.0.storage, &other.0.storage)
+    }
+
+    /// Read access to the storage (several readers may hold it at once, also on one thread).
+    pub(crate) fn storage(&self) -> RwLockReadGuard<'_, Storage> {
+        self.0.storage.read_recursive()
+    }
+
+    /// Replaces the values under this tensor's layout with `src`'s (same shape and dtype), in
+    /// place and untracked; every view of the storage sees the new values. For optimiser steps.
+    pub fn assign(&self, src: &Tensor) {
+        assert_eq!(self.shape(), src.shape(), "assign: shapes {:?} and {:?} differ", self.shape(), src.shape());
+        assert_eq!(self.dtype(), src.dtype(), "assign: dtypes {} and {} differ", self.dtype(), src.dtype());
+        let value = device_ok(src.storage().to_cpu(src.layout()), "assign");
+        let mut dst = self.0.storage.write();
+        let Storage::Cpu(dst) = &mut *dst;
+        crate::backend::cpu::assign_strided(dst, self.layout(), &value);
+    }
+
+    /// Whether gradients flow into this tensor.
+    pub fn requires_grad(&self) -> bool {
+        self.0.requires_grad
+    }
+
+    /// A leaf that shares this tensor's storage and requires (or not) gradients — PyTorch's
+    /// `x.detach().requires_grad_(flag)`. Panics for non-float tensors when `flag` is set.
+    pub fn requires_grad_(&self, flag: bool) -> Tensor {
+        assert!(
+            !flag || self.dtype().is_float(),
+            "requires_grad_: only float tensors can require gradients, got {}",
+            self.dtype()
+        );
+        Tensor::leaf(self.0.storage.clone(), self.0.layout.clone(), flag)
+    }
+
+    /// The same values, cut from the graph (shares storage).
+    pub fn detach(&self) -> Tensor {
+        Tensor::leaf(self.0.storage.clone(), self.0.layout.clone(), false)
+    }
+
+    /// Whether the tensor is a leaf of the graph (made by the user, not by a tracked op).
+    pub fn is_leaf(&self) -> bool {
+        self.0.op.is_none()
+    }
+
+    /// The op that computed this tensor, when it is a tracked intermediate.
+    pub fn op(&self) -> Option<&Op> {
+        self.0.op.as_ref()
+    }
+
+    /// The gradient accumulated by `backward()`, if any.
+    pub fn grad(&self) -> Option<Tensor> {
+        self.0.grad.lock().clone()
+    }
+
+    /// Clears the accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`).
+    pub fn zero_grad(&self) {
+        *self.0.grad.lock() = None;
+    }
+
+    pub(crate) fn set_grad(&self, g: Option<Tensor>) {
+        *self.0.grad.lock() = g;
+    }
+}
+
+impl std::fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
