@@ -26,7 +26,10 @@ const CONV_LAYERS: [(usize, usize, usize); 3] = [(1, 32, 28), (32, 64, 14), (64,
 fn conv2d(c: &mut Criterion) {
     let dev = Device::Cpu;
     let mut gen = Generator::new(1);
-    let params = Conv2dParams { padding: [1, 1], ..Default::default() };
+    let params = Conv2dParams {
+        padding: [1, 1],
+        ..Default::default()
+    };
     let batch = 1024;
     let mut group = c.benchmark_group("conv2d_f32_b1024");
     group.sample_size(10);
@@ -36,7 +39,9 @@ fn conv2d(c: &mut Criterion) {
         let gy = Tensor::randn(&[batch, cout, hw, hw], DType::F32, &dev, &mut gen);
         let name = format!("{cin}to{cout}_{hw}x{hw}");
         group.throughput(Throughput::Elements((2 * batch * cout * hw * hw * cin * 9) as u64));
-        group.bench_function(format!("forward/{name}"), |b| b.iter(|| black_box(x.conv2d(&w, &params))));
+        group.bench_function(format!("forward/{name}"), |b| {
+            b.iter(|| black_box(x.conv2d(&w, &params)))
+        });
         group.bench_function(format!("input_grad/{name}"), |b| {
             b.iter(|| black_box(gy.conv2d_input_grad(&w, &params, [hw, hw])))
         });

@@ -14,7 +14,11 @@ pub struct GradcheckOptions {
 
 impl Default for GradcheckOptions {
     fn default() -> Self {
-        GradcheckOptions { eps: 1e-6, atol: 1e-5, rtol: 1e-3 }
+        GradcheckOptions {
+            eps: 1e-6,
+            atol: 1e-5,
+            rtol: 1e-3,
+        }
     }
 }
 
@@ -22,28 +26,52 @@ impl Default for GradcheckOptions {
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum GradcheckError {
     #[error("{check}: input {input} has dtype {dtype}; gradient checks need float64 inputs")]
-    NotFloat64 { check: &'static str, input: usize, dtype: DType },
+    NotFloat64 {
+        check: &'static str,
+        input: usize,
+        dtype: DType,
+    },
     #[error("{check}: the function returned dtype {dtype}; gradient checks need a float64 output")]
     OutputNotFloat64 { check: &'static str, dtype: DType },
     #[error("{check}: no input requires grad, so there is nothing to check")]
     NothingToCheck { check: &'static str },
-    #[error(
-        "{check}: Jacobian mismatch for output element {output_index:?} (output shape {output_shape:?}) with respect \
-         to input {input} (shape {input_shape:?}) element {input_index:?}: numerical {numerical:.10e}, analytical \
-         {analytical:.10e} (atol {atol:e}, rtol {rtol:e})"
-    )]
-    Mismatch {
-        check: &'static str,
-        input: usize,
-        input_shape: Vec<usize>,
-        input_index: Vec<usize>,
-        output_shape: Vec<usize>,
-        output_index: Vec<usize>,
-        numerical: f64,
-        analytical: f64,
-        atol: f64,
-        rtol: f64,
-    },
+    #[error("{0}")]
+    Mismatch(Box<JacobianMismatch>),
+}
+
+/// Where the analytical and numerical Jacobians disagree, with both values.
+#[derive(Clone, Debug)]
+pub struct JacobianMismatch {
+    pub check: &'static str,
+    pub input: usize,
+    pub input_shape: Vec<usize>,
+    pub input_index: Vec<usize>,
+    pub output_shape: Vec<usize>,
+    pub output_index: Vec<usize>,
+    pub numerical: f64,
+    pub analytical: f64,
+    pub atol: f64,
+    pub rtol: f64,
+}
+
+impl std::fmt::Display for JacobianMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: Jacobian mismatch for output element {:?} (output shape {:?}) with respect to input {} (shape {:?}) \
+             element {:?}: numerical {:.10e}, analytical {:.10e} (atol {:e}, rtol {:e})",
+            self.check,
+            self.output_index,
+            self.output_shape,
+            self.input,
+            self.input_shape,
+            self.input_index,
+            self.numerical,
+            self.analytical,
+            self.atol,
+            self.rtol
+        )
+    }
 }
 
 fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
@@ -61,7 +89,11 @@ pub fn gradcheck(f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) -> Result<(
     gradcheck_with(f, inputs, GradcheckOptions::default())
 }
 
-pub fn gradcheck_with(f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor], opts: GradcheckOptions) -> Result<(), GradcheckError> {
+pub fn gradcheck_with(
+    f: impl Fn(&[Tensor]) -> Tensor,
+    inputs: &[Tensor],
+    opts: GradcheckOptions,
+) -> Result<(), GradcheckError> {
     check_jacobians("gradcheck", &f, inputs, opts)
 }
 
@@ -71,7 +103,11 @@ pub fn gradgradcheck(f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor]) -> Resu
     gradgradcheck_with(f, inputs, GradcheckOptions::default())
 }
 
-pub fn gradgradcheck_with(f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor], opts: GradcheckOptions) -> Result<(), GradcheckError> {
+pub fn gradgradcheck_with(
+    f: impl Fn(&[Tensor]) -> Tensor,
+    inputs: &[Tensor],
+    opts: GradcheckOptions,
+) -> Result<(), GradcheckError> {
     validate("gradgradcheck", inputs)?;
     let y = f(inputs);
     let mut gen = Generator::new(0x6a09_e667);
@@ -96,7 +132,11 @@ pub fn gradgradcheck_with(f: impl Fn(&[Tensor]) -> Tensor, inputs: &[Tensor], op
 fn validate(check: &'static str, inputs: &[Tensor]) -> Result<(), GradcheckError> {
     for (i, x) in inputs.iter().enumerate() {
         if x.requires_grad() && x.dtype() != DType::F64 {
-            return Err(GradcheckError::NotFloat64 { check, input: i, dtype: x.dtype() });
+            return Err(GradcheckError::NotFloat64 {
+                check,
+                input: i,
+                dtype: x.dtype(),
+            });
         }
     }
     if !inputs.iter().any(Tensor::requires_grad) {
@@ -130,7 +170,10 @@ fn check_jacobians(
     let xs = rebuild(&values);
     let y = f(&xs);
     if y.dtype() != DType::F64 {
-        return Err(GradcheckError::OutputNotFloat64 { check, dtype: y.dtype() });
+        return Err(GradcheckError::OutputNotFloat64 {
+            check,
+            dtype: y.dtype(),
+        });
     }
     let n_out = y.numel();
     let out_shape = y.shape().to_vec();
@@ -144,7 +187,10 @@ fn check_jacobians(
             let mut onehot = vec![0.0; n_out];
             onehot[k] = 1.0;
             let v = Tensor::from_f64s(&onehot, &out_shape, DType::F64, y.device());
-            grad(std::slice::from_ref(&y), &wrt, Some(&[v]), false).iter().map(Tensor::to_f64_vec).collect()
+            grad(std::slice::from_ref(&y), &wrt, Some(&[v]), false)
+                .iter()
+                .map(Tensor::to_f64_vec)
+                .collect()
         } else {
             wrt.iter().map(|x| vec![0.0; x.numel()]).collect()
         };
@@ -167,7 +213,7 @@ fn check_jacobians(
                 let a = analytical[slot][k][j];
                 let close = (a - numerical).abs() <= opts.atol + opts.rtol * numerical.abs();
                 if !close || a.is_nan() != numerical.is_nan() {
-                    return Err(GradcheckError::Mismatch {
+                    return Err(GradcheckError::Mismatch(Box::new(JacobianMismatch {
                         check,
                         input: i,
                         input_shape: inputs[i].shape().to_vec(),
@@ -178,7 +224,7 @@ fn check_jacobians(
                         analytical: a,
                         atol: opts.atol,
                         rtol: opts.rtol,
-                    });
+                    })));
                 }
             }
         }

@@ -12,7 +12,13 @@ pub enum Error {
     Device(String),
     /// A gradient check found an analytical derivative that disagrees with finite differences.
     #[error(transparent)]
-    Gradcheck(#[from] crate::check::GradcheckError),
+    Gradcheck(Box<crate::check::GradcheckError>),
+}
+
+impl From<crate::check::GradcheckError> for Error {
+    fn from(e: crate::check::GradcheckError) -> Self {
+        Error::Gradcheck(Box::new(e))
+    }
 }
 
 /// Shorthand for `std::result::Result<T, learnloss::Error>`.

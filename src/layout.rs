@@ -30,12 +30,20 @@ pub struct Layout {
 impl Layout {
     /// A contiguous row-major layout starting at element 0.
     pub fn contiguous(shape: &[usize]) -> Layout {
-        Layout { shape: shape.to_vec(), strides: contiguous_strides(shape), offset: 0 }
+        Layout {
+            shape: shape.to_vec(),
+            strides: contiguous_strides(shape),
+            offset: 0,
+        }
     }
 
     /// A layout from its parts. The caller guarantees every index stays inside the storage.
     pub fn new(shape: Vec<usize>, strides: Vec<usize>, offset: usize) -> Layout {
-        assert_eq!(shape.len(), strides.len(), "layout: shape {shape:?} and strides {strides:?} differ in rank");
+        assert_eq!(
+            shape.len(),
+            strides.len(),
+            "layout: shape {shape:?} and strides {strides:?} differ in rank"
+        );
         Layout { shape, strides, offset }
     }
 
@@ -89,7 +97,11 @@ impl Layout {
     pub fn narrow(&self, dim: usize, start: usize, len: usize) -> Layout {
         let mut shape = self.shape.clone();
         shape[dim] = len;
-        Layout { shape, strides: self.strides.clone(), offset: self.offset + start * self.strides[dim] }
+        Layout {
+            shape,
+            strides: self.strides.clone(),
+            offset: self.offset + start * self.strides[dim],
+        }
     }
 
     /// Broadcasts to `shape` (numpy rules, new dimensions in front) with zero strides.
@@ -111,7 +123,11 @@ impl Layout {
                 return None;
             }
         }
-        Some(Layout { shape: shape.to_vec(), strides, offset: self.offset })
+        Some(Layout {
+            shape: shape.to_vec(),
+            strides,
+            offset: self.offset,
+        })
     }
 
     /// A view with a new shape over the same elements, when the strides allow one without a copy
@@ -120,12 +136,21 @@ impl Layout {
     pub fn reshape(&self, shape: &[usize]) -> Option<Layout> {
         debug_assert_eq!(numel(shape), self.numel());
         if self.is_contiguous() {
-            return Some(Layout { shape: shape.to_vec(), strides: contiguous_strides(shape), offset: self.offset });
+            return Some(Layout {
+                shape: shape.to_vec(),
+                strides: contiguous_strides(shape),
+                offset: self.offset,
+            });
         }
         // Merge the old dimensions into chunks of mutually contiguous dimensions, then split each
         // chunk among consecutive new dimensions.
-        let old: Vec<(usize, usize)> =
-            self.shape.iter().zip(&self.strides).filter(|(&s, _)| s != 1).map(|(&s, &st)| (s, st)).collect();
+        let old: Vec<(usize, usize)> = self
+            .shape
+            .iter()
+            .zip(&self.strides)
+            .filter(|(&s, _)| s != 1)
+            .map(|(&s, &st)| (s, st))
+            .collect();
         let mut new_strides = vec![0; shape.len()];
         let mut oi = 0;
         let mut ni = 0;
@@ -166,7 +191,11 @@ impl Layout {
         if oi != old.len() {
             return None;
         }
-        Some(Layout { shape: shape.to_vec(), strides: new_strides, offset: self.offset })
+        Some(Layout {
+            shape: shape.to_vec(),
+            strides: new_strides,
+            offset: self.offset,
+        })
     }
 }
 
@@ -198,7 +227,10 @@ mod tests {
         let l = Layout::contiguous(&[2, 3, 4]).permute(&[1, 0, 2]);
         let r = l.reshape(&[3, 2, 2, 2]).expect("splitting the last dim is a view");
         assert_eq!(r.strides(), &[4, 12, 2, 1]);
-        assert!(l.reshape(&[6, 4]).is_none(), "merging non-adjacent strides needs a copy");
+        assert!(
+            l.reshape(&[6, 4]).is_none(),
+            "merging non-adjacent strides needs a copy"
+        );
         assert!(l.reshape(&[3, 8]).is_none());
     }
 

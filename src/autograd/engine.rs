@@ -48,7 +48,10 @@ pub fn grad(outputs: &[Tensor], inputs: &[Tensor], grad_outputs: Option<&[Tensor
     let seeds = seed_gradients(outputs, grad_outputs);
     let targets: HashSet<TensorId> = inputs.iter().map(|t| t.id()).collect();
     let grads = run(outputs, seeds, &targets, create_graph);
-    inputs.iter().map(|x| grads.get(&x.id()).cloned().unwrap_or_else(|| x.zeros_like())).collect()
+    inputs
+        .iter()
+        .map(|x| grads.get(&x.id()).cloned().unwrap_or_else(|| x.zeros_like()))
+        .collect()
 }
 
 fn seed_gradients(outputs: &[Tensor], grad_outputs: Option<&[Tensor]>) -> Vec<Tensor> {
@@ -61,16 +64,33 @@ fn seed_gradients(outputs: &[Tensor], grad_outputs: Option<&[Tensor]>) -> Vec<Te
     }
     match grad_outputs {
         Some(gs) => {
-            assert_eq!(gs.len(), outputs.len(), "grad: {} outputs but {} grad_outputs", outputs.len(), gs.len());
+            assert_eq!(
+                gs.len(),
+                outputs.len(),
+                "grad: {} outputs but {} grad_outputs",
+                outputs.len(),
+                gs.len()
+            );
             for (y, g) in outputs.iter().zip(gs) {
-                assert_eq!(y.shape(), g.shape(), "grad: output shape {:?} and grad_output shape {:?} differ", y.shape(), g.shape());
+                assert_eq!(
+                    y.shape(),
+                    g.shape(),
+                    "grad: output shape {:?} and grad_output shape {:?} differ",
+                    y.shape(),
+                    g.shape()
+                );
             }
             gs.to_vec()
         }
         None => outputs
             .iter()
             .map(|y| {
-                assert_eq!(y.numel(), 1, "grad can be implicitly created only for scalar outputs (output shape {:?})", y.shape());
+                assert_eq!(
+                    y.numel(),
+                    1,
+                    "grad can be implicitly created only for scalar outputs (output shape {:?})",
+                    y.shape()
+                );
                 y.ones_like()
             })
             .collect(),
@@ -79,7 +99,12 @@ fn seed_gradients(outputs: &[Tensor], grad_outputs: Option<&[Tensor]>) -> Vec<Te
 
 /// Runs the rules from `outputs` back to the tensors in `targets`; returns the accumulated
 /// gradient of every target reached.
-fn run(outputs: &[Tensor], seeds: Vec<Tensor>, targets: &HashSet<TensorId>, create_graph: bool) -> HashMap<TensorId, Tensor> {
+fn run(
+    outputs: &[Tensor],
+    seeds: Vec<Tensor>,
+    targets: &HashSet<TensorId>,
+    create_graph: bool,
+) -> HashMap<TensorId, Tensor> {
     let _mode = grad_mode::set_enabled(create_graph);
     let order = topological_order(outputs);
 
@@ -87,7 +112,8 @@ fn run(outputs: &[Tensor], seeds: Vec<Tensor>, targets: &HashSet<TensorId>, crea
     let mut relevant: HashSet<TensorId> = HashSet::new();
     for t in &order {
         let hit = targets.contains(&t.id())
-            || t.op().is_some_and(|op| op.parents().iter().any(|p| relevant.contains(&p.id())));
+            || t.op()
+                .is_some_and(|op| op.parents().iter().any(|p| relevant.contains(&p.id())));
         if hit {
             relevant.insert(t.id());
         }
@@ -113,7 +139,10 @@ fn run(outputs: &[Tensor], seeds: Vec<Tensor>, targets: &HashSet<TensorId>, crea
         };
         let Some(op) = t.op() else { continue };
         let parents = op.parents();
-        let needs: Vec<bool> = parents.iter().map(|p| p.requires_grad() && relevant.contains(&p.id())).collect();
+        let needs: Vec<bool> = parents
+            .iter()
+            .map(|p| p.requires_grad() && relevant.contains(&p.id()))
+            .collect();
         if !needs.iter().any(|&n| n) {
             continue;
         }
@@ -155,11 +184,18 @@ pub fn backward(output: &Tensor, grad_output: Option<&Tensor>, create_graph: boo
     let _mode = grad_mode::set_enabled(create_graph);
     for leaf in &leaves {
         if let Some(g) = grads.get(&leaf.id()) {
-            let total = match leaf.grad() {
-                Some(prev) => prev.add(g),
-                None => g.clone(),
-            };
-            leaf.set_grad(Some(if create_graph { total } else { total.detach() }));
+            // One lock for read-add-write, so concurrent backward calls lose nothing.
+            leaf.accumulate_grad(|prev| {
+                let total = match prev {
+                    Some(prev) => prev.add(g),
+                    None => g.clone(),
+                };
+                if create_graph {
+                    total
+                } else {
+                    total.detach()
+                }
+            });
         }
     }
 }

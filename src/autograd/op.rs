@@ -22,24 +22,67 @@ pub enum Op {
     Binary(BinaryOp, Tensor, Tensor),
     /// `(cond, on_true, on_false)`; the condition is a constant.
     Where(Tensor, Tensor, Tensor),
-    Reduce { op: ReduceOp, input: Tensor, dims: Vec<usize>, keepdim: bool },
+    Reduce {
+        op: ReduceOp,
+        input: Tensor,
+        dims: Vec<usize>,
+        keepdim: bool,
+    },
     ToDType(Tensor),
     Copy(Tensor),
     Reshape(Tensor),
     Permute(Tensor, Vec<usize>),
-    Narrow { input: Tensor, dim: usize, start: usize },
+    Narrow {
+        input: Tensor,
+        dim: usize,
+        start: usize,
+    },
     Expand(Tensor),
     Cat(Vec<Tensor>, usize),
     Pad(Tensor, Vec<(usize, usize)>),
-    Gather { input: Tensor, dim: usize, index: Tensor },
-    ScatterAdd { base: Tensor, dim: usize, index: Tensor, src: Tensor },
-    IndexSelect { input: Tensor, dim: usize, index: Tensor },
+    Gather {
+        input: Tensor,
+        dim: usize,
+        index: Tensor,
+    },
+    ScatterAdd {
+        base: Tensor,
+        dim: usize,
+        index: Tensor,
+        src: Tensor,
+    },
+    IndexSelect {
+        input: Tensor,
+        dim: usize,
+        index: Tensor,
+    },
     Matmul(Tensor, Tensor),
-    Conv2d { input: Tensor, weight: Tensor, params: Conv2dParams },
-    Conv2dInputGrad { grad: Tensor, weight: Tensor, params: Conv2dParams, input_hw: [usize; 2] },
-    Conv2dWeightGrad { input: Tensor, grad: Tensor, params: Conv2dParams, kernel_hw: [usize; 2] },
-    MaxPool2d { input: Tensor, indices: Tensor },
-    MaxPool2dBackward { grad: Tensor, indices: Tensor, input_shape: Vec<usize> },
+    Conv2d {
+        input: Tensor,
+        weight: Tensor,
+        params: Conv2dParams,
+    },
+    Conv2dInputGrad {
+        grad: Tensor,
+        weight: Tensor,
+        params: Conv2dParams,
+        input_hw: [usize; 2],
+    },
+    Conv2dWeightGrad {
+        input: Tensor,
+        grad: Tensor,
+        params: Conv2dParams,
+        kernel_hw: [usize; 2],
+    },
+    MaxPool2d {
+        input: Tensor,
+        indices: Tensor,
+    },
+    MaxPool2dBackward {
+        grad: Tensor,
+        indices: Tensor,
+        input_shape: Vec<usize>,
+    },
     Custom(Arc<dyn CustomBackward>, Vec<Tensor>),
 }
 
@@ -64,10 +107,48 @@ impl Op {
             | Op::Where(_, a, b)
             | Op::ScatterAdd { base: a, src: b, .. }
             | Op::Matmul(a, b)
-            | Op::Conv2d { input: a, weight: b, .. }
+            | Op::Conv2d {
+                input: a, weight: b, ..
+            }
             | Op::Conv2dInputGrad { grad: a, weight: b, .. }
             | Op::Conv2dWeightGrad { input: a, grad: b, .. } => vec![a, b],
             Op::Cat(ts, _) | Op::Custom(_, ts) => ts.iter().collect(),
+        }
+    }
+
+    /// Every tensor the record owns, consuming it (for the iterative teardown of deep graphs).
+    pub(crate) fn into_tensors(self) -> Vec<Tensor> {
+        match self {
+            Op::Unary(_, x)
+            | Op::Reduce { input: x, .. }
+            | Op::ToDType(x)
+            | Op::Copy(x)
+            | Op::Reshape(x)
+            | Op::Permute(x, _)
+            | Op::Narrow { input: x, .. }
+            | Op::Expand(x)
+            | Op::Pad(x, _) => vec![x],
+            Op::Binary(_, a, b)
+            | Op::Gather { input: a, index: b, .. }
+            | Op::IndexSelect { input: a, index: b, .. }
+            | Op::MaxPool2d { input: a, indices: b }
+            | Op::MaxPool2dBackward {
+                grad: a, indices: b, ..
+            }
+            | Op::Matmul(a, b)
+            | Op::Conv2d {
+                input: a, weight: b, ..
+            }
+            | Op::Conv2dInputGrad { grad: a, weight: b, .. }
+            | Op::Conv2dWeightGrad { input: a, grad: b, .. } => vec![a, b],
+            Op::Where(c, a, b)
+            | Op::ScatterAdd {
+                base: a,
+                index: c,
+                src: b,
+                ..
+            } => vec![c, a, b],
+            Op::Cat(ts, _) | Op::Custom(_, ts) => ts,
         }
     }
 

@@ -53,7 +53,10 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
         Op::Binary(b, x, y) => match b {
             BinaryOp::Add => vec![when(n0, || g.sum_to(x.shape())), when(n1, || g.sum_to(y.shape()))],
             BinaryOp::Sub => vec![when(n0, || g.sum_to(x.shape())), when(n1, || g.neg().sum_to(y.shape()))],
-            BinaryOp::Mul => vec![when(n0, || g.mul(y).sum_to(x.shape())), when(n1, || g.mul(x).sum_to(y.shape()))],
+            BinaryOp::Mul => vec![
+                when(n0, || g.mul(y).sum_to(x.shape())),
+                when(n1, || g.mul(x).sum_to(y.shape())),
+            ],
             BinaryOp::Div => vec![
                 when(n0, || g.div(y).sum_to(x.shape())),
                 when(n1, || g.mul(out).div(y).neg().sum_to(y.shape())),
@@ -72,7 +75,11 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
             ],
             // Ties split the gradient evenly, as torch.maximum / torch.minimum.
             BinaryOp::Maximum | BinaryOp::Minimum => {
-                let (wins_x, wins_y) = if *b == BinaryOp::Maximum { (x.gt(y), y.gt(x)) } else { (x.lt(y), y.lt(x)) };
+                let (wins_x, wins_y) = if *b == BinaryOp::Maximum {
+                    (x.gt(y), y.gt(x))
+                } else {
+                    (x.lt(y), y.lt(x))
+                };
                 let half_tie = mask(x.eq(y), g).mul_scalar(0.5);
                 vec![
                     when(n0, || g.mul(&mask(wins_x, g).add(&half_tie)).sum_to(x.shape())),
@@ -86,7 +93,12 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
             when(n1, || Tensor::where_cond(c, &g.scalar_like(0.0), g).sum_to(f.shape())),
         ],
 
-        Op::Reduce { op, input, dims, keepdim } => vec![when(n0, || {
+        Op::Reduce {
+            op,
+            input,
+            dims,
+            keepdim,
+        } => vec![when(n0, || {
             let gk = unreduce(g, input, dims, *keepdim);
             match op {
                 ReduceOp::Sum => gk.expand(input.shape()),
@@ -109,7 +121,9 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
             g.permute(&inverse)
         })],
         Op::Narrow { input, dim, start } => {
-            vec![when(n0, || g.pad_dim(*dim, *start, input.dim(*dim) - start - g.dim(*dim)))]
+            vec![when(n0, || {
+                g.pad_dim(*dim, *start, input.dim(*dim) - start - g.dim(*dim))
+            })]
         }
         Op::Expand(x) => vec![when(n0, || g.sum_to(x.shape()))],
         Op::Cat(parts, dim) => {
@@ -125,7 +139,9 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
                 .collect()
         }
         Op::Pad(x, pads) => vec![when(n0, || {
-            pads.iter().enumerate().fold(g.clone(), |acc, (d, &(before, _))| acc.narrow(d, before, x.dim(d)))
+            pads.iter()
+                .enumerate()
+                .fold(g.clone(), |acc, (d, &(before, _))| acc.narrow(d, before, x.dim(d)))
         })],
 
         Op::Gather { input, dim, index } => vec![when(n0, || input.zeros_like().scatter_add(*dim, index, g))],
@@ -146,13 +162,21 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
         // the same three ops.
         Op::Conv2d { input, weight, params } => vec![
             when(n0, || g.conv2d_input_grad(weight, params, [input.dim(2), input.dim(3)])),
-            when(n1, || input.conv2d_weight_grad(g, params, [weight.dim(2), weight.dim(3)])),
+            when(n1, || {
+                input.conv2d_weight_grad(g, params, [weight.dim(2), weight.dim(3)])
+            }),
         ],
-        Op::Conv2dInputGrad { grad, weight, params, .. } => vec![
+        Op::Conv2dInputGrad {
+            grad, weight, params, ..
+        } => vec![
             when(n0, || g.conv2d(weight, params)),
-            when(n1, || g.conv2d_weight_grad(grad, params, [weight.dim(2), weight.dim(3)])),
+            when(n1, || {
+                g.conv2d_weight_grad(grad, params, [weight.dim(2), weight.dim(3)])
+            }),
         ],
-        Op::Conv2dWeightGrad { input, grad, params, .. } => vec![
+        Op::Conv2dWeightGrad {
+            input, grad, params, ..
+        } => vec![
             when(n0, || grad.conv2d_input_grad(g, params, [input.dim(2), input.dim(3)])),
             when(n1, || input.conv2d(g, params)),
         ],

@@ -78,7 +78,11 @@ pub struct Conv2dParams {
 
 impl Default for Conv2dParams {
     fn default() -> Self {
-        Conv2dParams { stride: [1, 1], padding: [0, 0], dilation: [1, 1] }
+        Conv2dParams {
+            stride: [1, 1],
+            padding: [0, 0],
+            dilation: [1, 1],
+        }
     }
 }
 
@@ -111,10 +115,16 @@ pub struct Pool2dParams {
 impl Pool2dParams {
     /// PyTorch's `MaxPool2d(k)`: stride = kernel, no padding.
     pub fn square(k: usize) -> Pool2dParams {
-        Pool2dParams { kernel: [k, k], stride: [k, k], padding: [0, 0], dilation: [1, 1] }
+        Pool2dParams {
+            kernel: [k, k],
+            stride: [k, k],
+            padding: [0, 0],
+            dilation: [1, 1],
+        }
     }
 
-    /// Output spatial size, or `None` when the window does not fit or padding exceeds half of it.
+    /// Output spatial size, or `None` when the window does not fit, padding exceeds half of it,
+    /// or some window would hold only padding.
     pub fn output_size(&self, input: [usize; 2]) -> Option<[usize; 2]> {
         let mut out = [0; 2];
         for i in 0..2 {
@@ -127,6 +137,16 @@ impl Pool2dParams {
                 return None;
             }
             out[i] = (padded - span) / self.stride[i] + 1;
+            // With dilation, a window can hold only padding (no input, no maximum to pick).
+            let any_tap_inside = |o: usize| {
+                (0..self.kernel[i]).any(|k| {
+                    let at = (o * self.stride[i] + k * self.dilation[i]) as isize - self.padding[i] as isize;
+                    at >= 0 && at < input[i] as isize
+                })
+            };
+            if !(0..out[i]).all(any_tap_inside) {
+                return None;
+            }
         }
         Some(out)
     }

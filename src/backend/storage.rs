@@ -64,14 +64,7 @@ impl Storage {
         }
     }
 
-    pub fn where_cond(
-        &self,
-        l: &Layout,
-        t: &Storage,
-        tl: &Layout,
-        f: &Storage,
-        fl: &Layout,
-    ) -> Result<Storage> {
+    pub fn where_cond(&self, l: &Layout, t: &Storage, tl: &Layout, f: &Storage, fl: &Layout) -> Result<Storage> {
         match (self, t, f) {
             (Storage::Cpu(c), Storage::Cpu(t), Storage::Cpu(f)) => Ok(Storage::Cpu(c.where_cond(l, t, tl, f, fl)?)),
         }

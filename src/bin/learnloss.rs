@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "learnloss", version, about = "Tensors and autograd to any order for learnable loss networks")]
+#[command(
+    name = "learnloss",
+    version,
+    about = "Tensors and autograd to any order for learnable loss networks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -48,7 +52,9 @@ fn info() -> ExitCode {
     let dev = Device::Cpu;
     let mut gen = Generator::new(42);
     let x = Tensor::randn(&[3, 4], DType::F64, &dev, &mut gen).requires_grad_(true);
-    let w1 = Tensor::randn(&[5, 4], DType::F64, &dev, &mut gen).mul_scalar(0.5).requires_grad_(true);
+    let w1 = Tensor::randn(&[5, 4], DType::F64, &dev, &mut gen)
+        .mul_scalar(0.5)
+        .requires_grad_(true);
     let b1 = Tensor::randn(&[5], DType::F64, &dev, &mut gen).requires_grad_(true);
     let w2 = Tensor::randn(&[5], DType::F64, &dev, &mut gen).requires_grad_(true);
     let trace = |a: &[Tensor]| hessian_trace(&x, &a[0], &a[1], &a[2]);

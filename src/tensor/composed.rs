@@ -17,7 +17,12 @@ impl Tensor {
 
     /// The mask as 0/1 values of `dtype` (a constant: masks carry no gradient).
     pub fn mask_to(&self, dtype: DType) -> Tensor {
-        assert_eq!(self.dtype(), DType::Bool, "mask_to: expected a bool mask, got {}", self.dtype());
+        assert_eq!(
+            self.dtype(),
+            DType::Bool,
+            "mask_to: expected a bool mask, got {}",
+            self.dtype()
+        );
         self.to_dtype(dtype)
     }
 
@@ -28,7 +33,11 @@ impl Tensor {
         }
         let compatible = self.layout().shape().len() >= shape.len()
             && crate::layout::broadcast_shapes(shape, self.shape()).as_deref() == Some(self.shape());
-        assert!(compatible, "sum_to: shape {:?} is not a broadcast of {shape:?}", self.shape());
+        assert!(
+            compatible,
+            "sum_to: shape {:?} is not a broadcast of {shape:?}",
+            self.shape()
+        );
         let lead = self.rank() - shape.len();
         let mut dims: Vec<usize> = (0..lead).collect();
         for (i, &s) in shape.iter().enumerate() {
@@ -57,7 +66,10 @@ impl Tensor {
     pub fn var(&self, dims: &[usize], correction: usize, keepdim: bool) -> Tensor {
         let n = self.count(dims);
         let centred = self.sub(&self.mean(dims, true));
-        centred.square().sum(dims, keepdim).div_scalar(n.saturating_sub(correction) as f64)
+        centred
+            .square()
+            .sum(dims, keepdim)
+            .div_scalar(n.saturating_sub(correction) as f64)
     }
 
     /// Standard deviation over `dims` with `correction`.

@@ -26,7 +26,11 @@ macro_rules! host_element {
             fn from_storage(s: CpuStorage) -> Vec<Self> {
                 match s {
                     CpuStorage::$variant(v) => v,
-                    other => panic!("to_vec: tensor has dtype {}, asked for {}", crate::backend::BackendStorage::dtype(&other), DType::$dt),
+                    other => panic!(
+                        "to_vec: tensor has dtype {}, asked for {}",
+                        crate::backend::BackendStorage::dtype(&other),
+                        DType::$dt
+                    ),
                 }
             }
         }
@@ -44,7 +48,10 @@ impl HostElement for bool {
     fn from_storage(s: CpuStorage) -> Vec<Self> {
         match s {
             CpuStorage::Bool(v) => v.into_iter().map(|b| b != 0).collect(),
-            other => panic!("to_vec: tensor has dtype {}, asked for bool", crate::backend::BackendStorage::dtype(&other)),
+            other => panic!(
+                "to_vec: tensor has dtype {}, asked for bool",
+                crate::backend::BackendStorage::dtype(&other)
+            ),
         }
     }
 }
@@ -64,11 +71,16 @@ pub struct GeneratorState {
 
 impl Generator {
     pub fn new(seed: u64) -> Generator {
-        Generator { rng: ChaCha8Rng::seed_from_u64(seed) }
+        Generator {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        }
     }
 
     pub fn state(&self) -> GeneratorState {
-        GeneratorState { seed: self.rng.get_seed(), word_pos: self.rng.get_word_pos() }
+        GeneratorState {
+            seed: self.rng.get_seed(),
+            word_pos: self.rng.get_word_pos(),
+        }
     }
 
     pub fn from_state(state: &GeneratorState) -> Generator {
@@ -189,7 +201,11 @@ impl Tensor {
     pub fn randn(shape: &[usize], dtype: DType, device: &Device, gen: &mut Generator) -> Tensor {
         let n: usize = shape.iter().product();
         let data = match dtype {
-            DType::F32 => CpuStorage::F32((0..n).map(|_| gen.rng.sample::<f32, _>(rand_distr::StandardNormal)).collect()),
+            DType::F32 => CpuStorage::F32(
+                (0..n)
+                    .map(|_| gen.rng.sample::<f32, _>(rand_distr::StandardNormal))
+                    .collect(),
+            ),
             DType::F64 => CpuStorage::F64((0..n).map(|_| gen.normal()).collect()),
             other => panic!("randn: expected a float dtype, got {other}"),
         };
@@ -218,7 +234,13 @@ impl Tensor {
 
     /// The value of a one-element tensor as `f64` (PyTorch's `item()`).
     pub fn item(&self) -> f64 {
-        assert_eq!(self.numel(), 1, "item: a tensor with {} elements (shape {:?}) is not a scalar", self.numel(), self.shape());
+        assert_eq!(
+            self.numel(),
+            1,
+            "item: a tensor with {} elements (shape {:?}) is not a scalar",
+            self.numel(),
+            self.shape()
+        );
         self.to_f64_vec()[0]
     }
 }

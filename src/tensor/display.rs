@@ -21,7 +21,11 @@ fn format_value(v: f64, dtype: DType) -> String {
 
 fn visible(size: usize, summarise: bool) -> Vec<Option<usize>> {
     if summarise && size > 2 * EDGE {
-        (0..EDGE).map(Some).chain(std::iter::once(None)).chain((size - EDGE..size).map(Some)).collect()
+        (0..EDGE)
+            .map(Some)
+            .chain(std::iter::once(None))
+            .chain((size - EDGE..size).map(Some))
+            .collect()
     } else {
         (0..size).map(Some).collect()
     }
@@ -67,7 +71,12 @@ impl fmt::Display for Tensor {
         let values = self.to_f64_vec();
         let cells: Vec<String> = values.iter().map(|&v| format_value(v, self.dtype())).collect();
         let width = cells.iter().map(|c| c.len()).max().unwrap_or(0);
-        let printer = Printer { shape: self.shape(), cells, width, summarise: self.numel() > SUMMARY_THRESHOLD };
+        let printer = Printer {
+            shape: self.shape(),
+            cells,
+            width,
+            summarise: self.numel() > SUMMARY_THRESHOLD,
+        };
         let mut body = String::new();
         if self.rank() == 0 {
             body.push_str(&printer.cells[0]);
@@ -78,8 +87,9 @@ impl fmt::Display for Tensor {
         if self.rank() > 0 && self.numel() == 0 {
             write!(f, ", size={:?}", self.shape())?;
         }
-        if self.dtype() != DType::F32 {
-            write!(f, ", dtype={}", self.dtype())?;
+        // PyTorch names the dtype only when it is not a default one (float32, int64, bool).
+        if self.dtype() == DType::F64 {
+            write!(f, ", dtype=torch.float64")?;
         }
         if self.requires_grad() {
             write!(f, ", requires_grad=True")?;

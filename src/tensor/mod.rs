@@ -47,6 +47,23 @@ pub(crate) struct TensorImpl {
     grad: Mutex<Option<Tensor>>,
 }
 
+impl Drop for TensorImpl {
+    /// Frees the graph behind this tensor without recursion: a chain of thousands of recorded
+    /// ops would otherwise drop one nested `Arc` per op and overflow the thread's stack.
+    fn drop(&mut self) {
+        let Some(op) = self.op.take() else { return };
+        let mut pending = op.into_tensors();
+        while let Some(t) = pending.pop() {
+            // Only the last handle takes the record apart; shared tensors stay alive.
+            if let Ok(mut inner) = Arc::try_unwrap(t.0) {
+                if let Some(op) = inner.op.take() {
+                    pending.extend(op.into_tensors());
+                }
+            }
+        }
+    }
+}
+
 /// An n-dimensional array on a device, with reverse-mode autograd to any order.
 #[derive(Clone)]
 pub struct Tensor(Arc<TensorImpl>);
@@ -121,7 +138,10 @@ impl Tensor {
     /// Size of dimension `dim`.
     pub fn dim(&self, dim: usize) -> usize {
         let shape = self.shape();
-        assert!(dim < shape.len(), "dim: dimension {dim} out of range for shape {shape:?}");
+        assert!(
+            dim < shape.len(),
+            "dim: dimension {dim} out of range for shape {shape:?}"
+        );
         shape[dim]
     }
 
@@ -162,8 +182,20 @@ impl Tensor {
     /// Replaces the values under this tensor's layout with `src`'s (same shape and dtype), in
     /// place and untracked; every view of the storage sees the new values. For optimiser steps.
     pub fn assign(&self, src: &Tensor) {
-        assert_eq!(self.shape(), src.shape(), "assign: shapes {:?} and {:?} differ", self.shape(), src.shape());
-        assert_eq!(self.dtype(), src.dtype(), "assign: dtypes {} and {} differ", self.dtype(), src.dtype());
+        assert_eq!(
+            self.shape(),
+            src.shape(),
+            "assign: shapes {:?} and {:?} differ",
+            self.shape(),
+            src.shape()
+        );
+        assert_eq!(
+            self.dtype(),
+            src.dtype(),
+            "assign: dtypes {} and {} differ",
+            self.dtype(),
+            src.dtype()
+        );
         let value = device_ok(src.storage().to_cpu(src.layout()), "assign");
         let mut dst = self.0.storage.write();
         let Storage::Cpu(dst) = &mut *dst;
@@ -211,8 +243,11 @@ impl Tensor {
         *self.0.grad.lock() = None;
     }
 
-    pub(crate) fn set_grad(&self, g: Option<Tensor>) {
-        *self.0.grad.lock() = g;
+    /// Replaces `.grad()` by `update(previous)` while holding its lock.
+    pub(crate) fn accumulate_grad(&self, update: impl FnOnce(Option<&Tensor>) -> Tensor) {
+        let mut slot = self.0.grad.lock();
+        let next = update(slot.as_ref());
+        *slot = Some(next);
     }
 }
 

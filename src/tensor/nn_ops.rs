@@ -17,7 +17,12 @@ impl Tensor {
     pub fn matmul(&self, rhs: &Tensor) -> Tensor {
         check_same("matmul", self, rhs);
         check_float("matmul", self);
-        assert!(self.rank() >= 1 && rhs.rank() >= 1, "matmul: both operands need a dimension, got shapes {:?} and {:?}", self.shape(), rhs.shape());
+        assert!(
+            self.rank() >= 1 && rhs.rank() >= 1,
+            "matmul: both operands need a dimension, got shapes {:?} and {:?}",
+            self.shape(),
+            rhs.shape()
+        );
         match (self.rank(), rhs.rank()) {
             (1, 1) => self.unsqueeze(0).matmul(&rhs.unsqueeze(1)).reshape(&[]),
             (1, _) => {
@@ -37,7 +42,13 @@ impl Tensor {
         let (ra, rb) = (self.rank(), rhs.rank());
         let (m, k) = (self.shape()[ra - 2], self.shape()[ra - 1]);
         let (k2, n) = (rhs.shape()[rb - 2], rhs.shape()[rb - 1]);
-        assert_eq!(k, k2, "matmul: shapes {:?} and {:?} cannot be multiplied ({m}x{k} and {k2}x{n})", self.shape(), rhs.shape());
+        assert_eq!(
+            k,
+            k2,
+            "matmul: shapes {:?} and {:?} cannot be multiplied ({m}x{k} and {k2}x{n})",
+            self.shape(),
+            rhs.shape()
+        );
         let batch = broadcast("matmul", &self.shape()[..ra - 2], &rhs.shape()[..rb - 2]);
         let b: usize = batch.iter().product();
         // Each operand as [B, rows, cols]: a view when the broadcast batch dims merge into one
@@ -49,7 +60,10 @@ impl Tensor {
             let expanded = t.layout().expand(&full).expect("batch broadcast checked");
             match expanded.reshape(&[b, rows, cols]) {
                 Some(l) => (None, l),
-                None => (Some(t.detach().expand(&full).contiguous()), Layout::contiguous(&[b, rows, cols])),
+                None => (
+                    Some(t.detach().expand(&full).contiguous()),
+                    Layout::contiguous(&[b, rows, cols]),
+                ),
             }
         };
         let (ca, la) = prepare(self, m, k);
@@ -71,13 +85,25 @@ impl Tensor {
         check_rank4("conv2d", "input", self);
         check_rank4("conv2d", "weight", weight);
         let (x, w) = (self.shape(), weight.shape());
-        assert_eq!(x[1], w[1], "conv2d: input {x:?} has {} channels, weight {w:?} expects {}", x[1], w[1]);
-        let [oh, ow] = params.output_size([x[2], x[3]], [w[2], w[3]]).unwrap_or_else(|| {
-            panic!("conv2d: kernel {w:?} with {params:?} does not fit input {x:?}")
-        });
-        let s = device_ok(self.storage().conv2d(self.layout(), &weight.storage(), weight.layout(), params), "conv2d");
+        assert_eq!(
+            x[1], w[1],
+            "conv2d: input {x:?} has {} channels, weight {w:?} expects {}",
+            x[1], w[1]
+        );
+        let [oh, ow] = params
+            .output_size([x[2], x[3]], [w[2], w[3]])
+            .unwrap_or_else(|| panic!("conv2d: kernel {w:?} with {params:?} does not fit input {x:?}"));
+        let s = device_ok(
+            self.storage()
+                .conv2d(self.layout(), &weight.storage(), weight.layout(), params),
+            "conv2d",
+        );
         let params = *params;
-        Tensor::from_op(s, &[x[0], w[0], oh, ow], &[self, weight], || Op::Conv2d { input: self.clone(), weight: weight.clone(), params })
+        Tensor::from_op(s, &[x[0], w[0], oh, ow], &[self, weight], || Op::Conv2d {
+            input: self.clone(),
+            weight: weight.clone(),
+            params,
+        })
     }
 
     /// The input gradient of `conv2d` (a transposed convolution): `self` is the output gradient
@@ -93,15 +119,18 @@ impl Tensor {
             "conv2d_input_grad: gradient {g:?} does not match weight {w:?} on input {input_hw:?} with {params:?}"
         );
         let s = device_ok(
-            self.storage().conv2d_input_grad(self.layout(), &weight.storage(), weight.layout(), params, input_hw),
+            self.storage()
+                .conv2d_input_grad(self.layout(), &weight.storage(), weight.layout(), params, input_hw),
             "conv2d_input_grad",
         );
         let params = *params;
-        Tensor::from_op(s, &[g[0], w[1], input_hw[0], input_hw[1]], &[self, weight], || Op::Conv2dInputGrad {
-            grad: self.clone(),
-            weight: weight.clone(),
-            params,
-            input_hw,
+        Tensor::from_op(s, &[g[0], w[1], input_hw[0], input_hw[1]], &[self, weight], || {
+            Op::Conv2dInputGrad {
+                grad: self.clone(),
+                weight: weight.clone(),
+                params,
+                input_hw,
+            }
         })
     }
 
@@ -118,15 +147,18 @@ impl Tensor {
             "conv2d_weight_grad: input {x:?} and gradient {g:?} disagree for kernel {kernel_hw:?} with {params:?}"
         );
         let s = device_ok(
-            self.storage().conv2d_weight_grad(self.layout(), &grad.storage(), grad.layout(), params, kernel_hw),
+            self.storage()
+                .conv2d_weight_grad(self.layout(), &grad.storage(), grad.layout(), params, kernel_hw),
             "conv2d_weight_grad",
         );
         let params = *params;
-        Tensor::from_op(s, &[g[1], x[1], kernel_hw[0], kernel_hw[1]], &[self, grad], || Op::Conv2dWeightGrad {
-            input: self.clone(),
-            grad: grad.clone(),
-            params,
-            kernel_hw,
+        Tensor::from_op(s, &[g[1], x[1], kernel_hw[0], kernel_hw[1]], &[self, grad], || {
+            Op::Conv2dWeightGrad {
+                input: self.clone(),
+                grad: grad.clone(),
+                params,
+                kernel_hw,
+            }
         })
     }
 
@@ -142,7 +174,10 @@ impl Tensor {
         let (v, i) = device_ok(self.storage().max_pool2d(self.layout(), params), "max_pool2d");
         let shape = [x[0], x[1], oh, ow];
         let indices = Tensor::from_op(i, &shape, &[], || unreachable!("indices are not differentiable"));
-        let values = Tensor::from_op(v, &shape, &[self], || Op::MaxPool2d { input: self.clone(), indices: indices.clone() });
+        let values = Tensor::from_op(v, &shape, &[self], || Op::MaxPool2d {
+            input: self.clone(),
+            indices: indices.clone(),
+        });
         (values, indices)
     }
 
@@ -150,15 +185,27 @@ impl Tensor {
     /// `input_shape` at `indices`.
     pub fn max_pool2d_backward(&self, indices: &Tensor, input_shape: &[usize]) -> Tensor {
         check_float("max_pool2d_backward", self);
-        assert_eq!(indices.dtype(), DType::I64, "max_pool2d_backward: indices must be int64, got {}", indices.dtype());
-        assert_eq!(self.shape(), indices.shape(), "max_pool2d_backward: gradient {:?} and indices {:?} differ", self.shape(), indices.shape());
+        assert_eq!(
+            indices.dtype(),
+            DType::I64,
+            "max_pool2d_backward: indices must be int64, got {}",
+            indices.dtype()
+        );
+        assert_eq!(
+            self.shape(),
+            indices.shape(),
+            "max_pool2d_backward: gradient {:?} and indices {:?} differ",
+            self.shape(),
+            indices.shape()
+        );
         assert!(
             input_shape.len() == 4 && input_shape[..2] == self.shape()[..2],
             "max_pool2d_backward: input shape {input_shape:?} does not match gradient {:?}",
             self.shape()
         );
         let s = device_ok(
-            self.storage().max_pool2d_backward(self.layout(), &indices.storage(), indices.layout(), input_shape),
+            self.storage()
+                .max_pool2d_backward(self.layout(), &indices.storage(), indices.layout(), input_shape),
             "max_pool2d_backward",
         );
         let input_shape = input_shape.to_vec();

@@ -28,7 +28,12 @@ pub(crate) fn check_same(op: &str, a: &Tensor, b: &Tensor) {
 }
 
 pub(crate) fn check_float(op: &str, t: &Tensor) {
-    assert!(t.dtype().is_float(), "{op}: expected a float tensor, got {} of shape {:?}", t.dtype(), t.shape());
+    assert!(
+        t.dtype().is_float(),
+        "{op}: expected a float tensor, got {} of shape {:?}",
+        t.dtype(),
+        t.shape()
+    );
 }
 
 /// The broadcast shape of two tensors, or a panic naming both shapes.
@@ -38,7 +43,10 @@ pub(crate) fn broadcast(op: &str, a: &[usize], b: &[usize]) -> Vec<usize> {
 
 /// Checks a dimension index against a rank.
 pub(crate) fn check_dim(op: &str, dim: usize, shape: &[usize]) {
-    assert!(dim < shape.len(), "{op}: dimension {dim} out of range for shape {shape:?}");
+    assert!(
+        dim < shape.len(),
+        "{op}: dimension {dim} out of range for shape {shape:?}"
+    );
 }
 
 impl Tensor {
@@ -194,15 +202,36 @@ impl Tensor {
 
     /// `cond ? on_true : on_false` elementwise, all three broadcast together (`torch.where`).
     pub fn where_cond(cond: &Tensor, on_true: &Tensor, on_false: &Tensor) -> Tensor {
-        assert_eq!(cond.dtype(), DType::Bool, "where: condition must be bool, got {} of shape {:?}", cond.dtype(), cond.shape());
+        assert_eq!(
+            cond.dtype(),
+            DType::Bool,
+            "where: condition must be bool, got {} of shape {:?}",
+            cond.dtype(),
+            cond.shape()
+        );
         check_same("where", on_true, on_false);
-        assert!(cond.device() == on_true.device(), "where: condition on {}, values on {}", cond.device(), on_true.device());
-        let shape = broadcast("where", &broadcast("where", cond.shape(), on_true.shape()), on_false.shape());
+        assert!(
+            cond.device() == on_true.device(),
+            "where: condition on {}, values on {}",
+            cond.device(),
+            on_true.device()
+        );
+        let shape = broadcast(
+            "where",
+            &broadcast("where", cond.shape(), on_true.shape()),
+            on_false.shape(),
+        );
         let lc = cond.layout().expand(&shape).expect("broadcast checked");
         let lt = on_true.layout().expand(&shape).expect("broadcast checked");
         let lf = on_false.layout().expand(&shape).expect("broadcast checked");
-        let s = device_ok(cond.storage().where_cond(&lc, &on_true.storage(), &lt, &on_false.storage(), &lf), "where");
-        Tensor::from_op(s, &shape, &[on_true, on_false], || Op::Where(cond.clone(), on_true.clone(), on_false.clone()))
+        let s = device_ok(
+            cond.storage()
+                .where_cond(&lc, &on_true.storage(), &lt, &on_false.storage(), &lf),
+            "where",
+        );
+        Tensor::from_op(s, &shape, &[on_true, on_false], || {
+            Op::Where(cond.clone(), on_true.clone(), on_false.clone())
+        })
     }
 
     /// A copy converted to `dtype` (differentiable between float types).
@@ -227,7 +256,13 @@ impl Tensor {
     fn normalize_dims(op: &str, dims: &[usize], shape: &[usize]) -> Vec<usize> {
         let mut d = dims.to_vec();
         d.sort_unstable();
-        d.dedup();
+        for w in d.windows(2) {
+            assert!(
+                w[0] != w[1],
+                "{op}: dim {} appears multiple times in the list of dims {dims:?}",
+                w[0]
+            );
+        }
         for &x in &d {
             check_dim(op, x, shape);
         }
@@ -240,7 +275,12 @@ impl Tensor {
         let s = device_ok(self.storage().reduce(self.layout(), op, &dims), &name);
         let shape = reduced_shape(self.shape(), &dims, keepdim);
         let parents: &[&Tensor] = if self.dtype().is_float() { &[self] } else { &[] };
-        Tensor::from_op(s, &shape, parents, || Op::Reduce { op, input: self.clone(), dims: dims.clone(), keepdim })
+        Tensor::from_op(s, &shape, parents, || Op::Reduce {
+            op,
+            input: self.clone(),
+            dims: dims.clone(),
+            keepdim,
+        })
     }
 
     /// Sum over `dims` (PyTorch's `sum(dim, keepdim)`).

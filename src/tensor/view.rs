@@ -29,9 +29,18 @@ impl Tensor {
     /// Reorders dimensions: result dimension `i` is dimension `perm[i]`.
     pub fn permute(&self, perm: &[usize]) -> Tensor {
         let mut seen = vec![false; self.rank()];
-        assert_eq!(perm.len(), self.rank(), "permute: {perm:?} does not match shape {:?}", self.shape());
+        assert_eq!(
+            perm.len(),
+            self.rank(),
+            "permute: {perm:?} does not match shape {:?}",
+            self.shape()
+        );
         for &p in perm {
-            assert!(p < self.rank() && !seen[p], "permute: {perm:?} is not a permutation for shape {:?}", self.shape());
+            assert!(
+                p < self.rank() && !seen[p],
+                "permute: {perm:?} is not a permutation for shape {:?}",
+                self.shape()
+            );
             seen[p] = true;
         }
         let perm = perm.to_vec();
@@ -49,7 +58,11 @@ impl Tensor {
 
     /// Swaps the last two dimensions (the matrix transpose of each batch entry).
     pub fn mt(&self) -> Tensor {
-        assert!(self.rank() >= 2, "mt: need at least 2 dimensions, got shape {:?}", self.shape());
+        assert!(
+            self.rank() >= 2,
+            "mt: need at least 2 dimensions, got shape {:?}",
+            self.shape()
+        );
         self.transpose(self.rank() - 2, self.rank() - 1)
     }
 
@@ -65,7 +78,11 @@ impl Tensor {
         if start == 0 && len == self.shape()[dim] {
             return self.clone();
         }
-        self.view_op(self.layout().narrow(dim, start, len), || Op::Narrow { input: self.clone(), dim, start })
+        self.view_op(self.layout().narrow(dim, start, len), || Op::Narrow {
+            input: self.clone(),
+            dim,
+            start,
+        })
     }
 
     /// Entry `index` of `dim`, with that dimension removed.
@@ -88,7 +105,12 @@ impl Tensor {
     /// Removes dimension `dim`, which must have size 1.
     pub fn squeeze(&self, dim: usize) -> Tensor {
         check_dim("squeeze", dim, self.shape());
-        assert_eq!(self.shape()[dim], 1, "squeeze: dimension {dim} of shape {:?} is not 1", self.shape());
+        assert_eq!(
+            self.shape()[dim],
+            1,
+            "squeeze: dimension {dim} of shape {:?} is not 1",
+            self.shape()
+        );
         let mut shape = self.shape().to_vec();
         shape.remove(dim);
         self.reshape(&shape)
@@ -96,7 +118,11 @@ impl Tensor {
 
     /// Inserts a dimension of size 1 at `dim` (0..=rank).
     pub fn unsqueeze(&self, dim: usize) -> Tensor {
-        assert!(dim <= self.rank(), "unsqueeze: position {dim} out of range for shape {:?}", self.shape());
+        assert!(
+            dim <= self.rank(),
+            "unsqueeze: position {dim} out of range for shape {:?}",
+            self.shape()
+        );
         let mut shape = self.shape().to_vec();
         shape.insert(dim, 1);
         self.reshape(&shape)

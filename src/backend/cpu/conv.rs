@@ -32,8 +32,19 @@ struct Geometry {
 
 impl Geometry {
     fn new(cin: usize, [h, w]: [usize; 2], [kh, kw]: [usize; 2], p: &Conv2dParams) -> Geometry {
-        let [oh, ow] = p.output_size([h, w], [kh, kw]).expect("conv2d: geometry checked by the front end");
-        Geometry { cin, h, w, kh, kw, oh, ow, p: *p }
+        let [oh, ow] = p
+            .output_size([h, w], [kh, kw])
+            .expect("conv2d: geometry checked by the front end");
+        Geometry {
+            cin,
+            h,
+            w,
+            kh,
+            kw,
+            oh,
+            ow,
+            p: *p,
+        }
     }
 
     fn ckk(&self) -> usize {
@@ -53,7 +64,11 @@ impl Geometry {
     fn valid(out: usize, stride: usize, off: isize, size: usize) -> (usize, usize) {
         let s = stride as isize;
         let lo = if off >= 0 { 0 } else { ((-off) + s - 1) / s };
-        let hi = if (size as isize) - 1 - off < 0 { 0 } else { ((size as isize - 1 - off) / s) + 1 };
+        let hi = if (size as isize) - 1 - off < 0 {
+            0
+        } else {
+            ((size as isize - 1 - off) / s) + 1
+        };
         let (lo, hi) = (lo.max(0) as usize, (hi.max(0) as usize).min(out));
         (lo.min(hi), hi)
     }
@@ -90,6 +105,9 @@ impl Geometry {
             let dst = &mut col[row * ohw + oy * ow..row * ohw + (oy + 1) * ow];
             dst[..lo].fill(T::zero());
             dst[hi..].fill(T::zero());
+            if hi <= lo {
+                return;
+            }
             if s1 == 1 {
                 let start = (base + lo as isize) as usize;
                 dst[lo..hi].copy_from_slice(&x[start..start + (hi - lo)]);
@@ -193,7 +211,19 @@ pub fn conv2d_input_grad<T: FloatElement>(
             col.resize(ckk * ohw, T::zero());
             col.as_mut_ptr()
         };
-        unsafe { gemm_strided((ckk, ohw, cout), target, (ohw, 1), false, w.as_ptr(), (1, ckk), gs.as_ptr(), (ohw, 1), par) };
+        unsafe {
+            gemm_strided(
+                (ckk, ohw, cout),
+                target,
+                (ohw, 1),
+                false,
+                w.as_ptr(),
+                (1, ckk),
+                gs.as_ptr(),
+                (ohw, 1),
+                par,
+            )
+        };
         if !g.is_pointwise() {
             g.col2im(col, dst);
         }
@@ -202,7 +232,9 @@ pub fn conv2d_input_grad<T: FloatElement>(
         return dx;
     }
     if per_sample_parallel(n) {
-        dx.par_chunks_mut(in_size).enumerate().for_each_init(Vec::new, |col, (i, dst)| run(i, col, dst, Parallelism::None));
+        dx.par_chunks_mut(in_size)
+            .enumerate()
+            .for_each_init(Vec::new, |col, (i, dst)| run(i, col, dst, Parallelism::None));
     } else {
         let mut col = Vec::new();
         for (i, dst) in dx.chunks_mut(in_size).enumerate() {
@@ -242,7 +274,17 @@ pub fn conv2d_weight_grad<T: FloatElement>(
             };
             let gs = &gr[i * cout * ohw..(i + 1) * cout * ohw];
             unsafe {
-                gemm_strided((cout, ckk, ohw), acc.as_mut_ptr(), (ckk, 1), step > 0, gs.as_ptr(), (ohw, 1), cols.as_ptr(), (1, ohw), par)
+                gemm_strided(
+                    (cout, ckk, ohw),
+                    acc.as_mut_ptr(),
+                    (ckk, 1),
+                    step > 0,
+                    gs.as_ptr(),
+                    (ohw, 1),
+                    cols.as_ptr(),
+                    (1, ohw),
+                    par,
+                )
             };
         }
     };

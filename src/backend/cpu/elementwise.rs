@@ -28,7 +28,13 @@ pub fn map1<T: Element, U: Element>(a: &[T], al: &Layout, f: impl Fn(T) -> U + S
 }
 
 /// `out[i] = f(a[i], b[i])`; both layouts have the output shape (broadcast by zero strides).
-pub fn map2<T: Element, U: Element>(a: &[T], al: &Layout, b: &[T], bl: &Layout, f: impl Fn(T, T) -> U + Sync) -> Vec<U> {
+pub fn map2<T: Element, U: Element>(
+    a: &[T],
+    al: &Layout,
+    b: &[T],
+    bl: &Layout,
+    f: impl Fn(T, T) -> U + Sync,
+) -> Vec<U> {
     let plan = Plan::new(al.shape(), &[al, bl]);
     let mut out = vec![U::default(); plan.numel()];
     let (sa, sb) = (plan.inner_strides[0], plan.inner_strides[1]);
@@ -91,8 +97,10 @@ pub fn unary<T: FloatElement>(a: &[T], al: &Layout, op: UnaryOp) -> Vec<T> {
                 one
             } else if x < zero {
                 -one
+            } else if x.is_nan() {
+                x
             } else {
-                x - x // 0 for 0, NaN for NaN
+                zero
             }
         }),
         UnaryOp::Sin => map1(a, al, |x: T| x.sin()),
@@ -131,7 +139,11 @@ pub fn select<T: Element>(cond: &[u8], cl: &Layout, t: &[T], tl: &Layout, f: &[T
     let s = plan.inner_strides.clone();
     plan.fill_rows(&mut out, |row, offs| {
         for (i, o) in row.iter_mut().enumerate() {
-            *o = if cond[offs[0] + i * s[0]] != 0 { t[offs[1] + i * s[1]] } else { f[offs[2] + i * s[2]] };
+            *o = if cond[offs[0] + i * s[0]] != 0 {
+                t[offs[1] + i * s[1]]
+            } else {
+                f[offs[2] + i * s[2]]
+            };
         }
     });
     out

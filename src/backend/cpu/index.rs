@@ -38,7 +38,11 @@ pub fn cat(parts: &[(&CpuStorage, &Layout)], dim: usize) -> CpuStorage {
                 .iter()
                 .map(|(s, l)| match s {
                     CpuStorage::$variant(v) => (v.as_slice(), *l),
-                    other => panic!("cat: all tensors must share a dtype, got {:?} and {}", parts[0].0.dtype_name(), other.dtype_name()),
+                    other => panic!(
+                        "cat: all tensors must share a dtype, got {:?} and {}",
+                        parts[0].0.dtype_name(),
+                        other.dtype_name()
+                    ),
                 })
                 .collect();
             CpuStorage::$variant(cat_typed(&typed, outer, &inners, total))
@@ -138,11 +142,13 @@ pub fn index_select<T: Element>(src: &[T], layout: &Layout, dim: usize, index: &
     if inner == 0 || picks.is_empty() {
         return out;
     }
-    out.par_chunks_mut(picks.len() * inner).enumerate().for_each(|(o, block)| {
-        for (j, &p) in picks.iter().enumerate() {
-            let from = (o * size + p) * inner;
-            block[j * inner..(j + 1) * inner].copy_from_slice(&data[from..from + inner]);
-        }
-    });
+    out.par_chunks_mut(picks.len() * inner)
+        .enumerate()
+        .for_each(|(o, block)| {
+            for (j, &p) in picks.iter().enumerate() {
+                let from = (o * size + p) * inner;
+                block[j * inner..(j + 1) * inner].copy_from_slice(&data[from..from + inner]);
+            }
+        });
     out
 }

@@ -98,9 +98,9 @@ pub fn matmul<T: FloatElement>(a: &[T], al: &Layout, b: &[T], bl: &Layout) -> Ve
     if batch > 1 && (batch >= 2 * threads || work < PARALLEL_GEMM_WORK) && batch * work >= PARALLEL_GEMM_WORK {
         // Many products: one per task, each single-threaded.
         let dst = SendPtr(out.as_mut_ptr());
-        (0..batch).into_par_iter().for_each(|i| {
-            let dst = dst;
-            product(i, unsafe { dst.0.add(i * m * n) }, Parallelism::None)
+        (0..batch).into_par_iter().for_each(move |i| {
+            let base = dst;
+            product(i, unsafe { base.0.add(i * m * n) }, Parallelism::None)
         });
     } else {
         for i in 0..batch {

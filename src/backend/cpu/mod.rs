@@ -121,9 +121,17 @@ impl BackendStorage for CpuStorage {
 
     fn binary(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: BinaryOp) -> Result<Self> {
         Ok(match (self, rhs) {
-            (CpuStorage::F32(a), CpuStorage::F32(b)) => CpuStorage::F32(elementwise::binary(a, layout, b, rhs_layout, op)),
-            (CpuStorage::F64(a), CpuStorage::F64(b)) => CpuStorage::F64(elementwise::binary(a, layout, b, rhs_layout, op)),
-            (a, b) => panic!("{op:?}: expected two float tensors of one dtype, got {} and {}", a.dtype(), b.dtype()),
+            (CpuStorage::F32(a), CpuStorage::F32(b)) => {
+                CpuStorage::F32(elementwise::binary(a, layout, b, rhs_layout, op))
+            }
+            (CpuStorage::F64(a), CpuStorage::F64(b)) => {
+                CpuStorage::F64(elementwise::binary(a, layout, b, rhs_layout, op))
+            }
+            (a, b) => panic!(
+                "{op:?}: expected two float tensors of one dtype, got {} and {}",
+                a.dtype(),
+                b.dtype()
+            ),
         })
     }
 
@@ -133,7 +141,11 @@ impl BackendStorage for CpuStorage {
             (CpuStorage::F64(a), CpuStorage::F64(b)) => elementwise::compare(a, layout, b, rhs_layout, op),
             (CpuStorage::I64(a), CpuStorage::I64(b)) => elementwise::compare(a, layout, b, rhs_layout, op),
             (CpuStorage::Bool(a), CpuStorage::Bool(b)) => elementwise::compare(a, layout, b, rhs_layout, op),
-            (a, b) => panic!("{op:?}: expected two tensors of one dtype, got {} and {}", a.dtype(), b.dtype()),
+            (a, b) => panic!(
+                "{op:?}: expected two tensors of one dtype, got {} and {}",
+                a.dtype(),
+                b.dtype()
+            ),
         };
         Ok(CpuStorage::Bool(out))
     }
@@ -145,7 +157,11 @@ impl BackendStorage for CpuStorage {
             (CpuStorage::F64(a), CpuStorage::F64(b)) => CpuStorage::F64(elementwise::select(cond, l, a, tl, b, fl)),
             (CpuStorage::I64(a), CpuStorage::I64(b)) => CpuStorage::I64(elementwise::select(cond, l, a, tl, b, fl)),
             (CpuStorage::Bool(a), CpuStorage::Bool(b)) => CpuStorage::Bool(elementwise::select(cond, l, a, tl, b, fl)),
-            (a, b) => panic!("where: branches must share a dtype, got {} and {}", a.dtype(), b.dtype()),
+            (a, b) => panic!(
+                "where: branches must share a dtype, got {} and {}",
+                a.dtype(),
+                b.dtype()
+            ),
         })
     }
 
@@ -186,7 +202,11 @@ impl BackendStorage for CpuStorage {
             (CpuStorage::F32(b), CpuStorage::F32(s)) => CpuStorage::F32(index::scatter_add(b, l, dim, idx, il, s, sl)),
             (CpuStorage::F64(b), CpuStorage::F64(s)) => CpuStorage::F64(index::scatter_add(b, l, dim, idx, il, s, sl)),
             (CpuStorage::I64(b), CpuStorage::I64(s)) => CpuStorage::I64(index::scatter_add(b, l, dim, idx, il, s, sl)),
-            (a, b) => panic!("scatter_add: base and source must share a number dtype, got {} and {}", a.dtype(), b.dtype()),
+            (a, b) => panic!(
+                "scatter_add: base and source must share a number dtype, got {} and {}",
+                a.dtype(),
+                b.dtype()
+            ),
         })
     }
 
@@ -199,7 +219,11 @@ impl BackendStorage for CpuStorage {
         Ok(match (self, rhs) {
             (CpuStorage::F32(a), CpuStorage::F32(b)) => CpuStorage::F32(matmul::matmul(a, layout, b, rl)),
             (CpuStorage::F64(a), CpuStorage::F64(b)) => CpuStorage::F64(matmul::matmul(a, layout, b, rl)),
-            (a, b) => panic!("matmul: expected two float tensors of one dtype, got {} and {}", a.dtype(), b.dtype()),
+            (a, b) => panic!(
+                "matmul: expected two float tensors of one dtype, got {} and {}",
+                a.dtype(),
+                b.dtype()
+            ),
         })
     }
 
@@ -207,7 +231,11 @@ impl BackendStorage for CpuStorage {
         Ok(match (self, w) {
             (CpuStorage::F32(x), CpuStorage::F32(w)) => CpuStorage::F32(conv::conv2d(x, layout, w, wl, p)),
             (CpuStorage::F64(x), CpuStorage::F64(w)) => CpuStorage::F64(conv::conv2d(x, layout, w, wl, p)),
-            (a, b) => panic!("conv2d: expected two float tensors of one dtype, got {} and {}", a.dtype(), b.dtype()),
+            (a, b) => panic!(
+                "conv2d: expected two float tensors of one dtype, got {} and {}",
+                a.dtype(),
+                b.dtype()
+            ),
         })
     }
 
@@ -215,7 +243,11 @@ impl BackendStorage for CpuStorage {
         Ok(match (self, w) {
             (CpuStorage::F32(g), CpuStorage::F32(w)) => CpuStorage::F32(conv::conv2d_input_grad(g, l, w, wl, p, hw)),
             (CpuStorage::F64(g), CpuStorage::F64(w)) => CpuStorage::F64(conv::conv2d_input_grad(g, l, w, wl, p, hw)),
-            (a, b) => panic!("conv2d_input_grad: expected float tensors of one dtype, got {} and {}", a.dtype(), b.dtype()),
+            (a, b) => panic!(
+                "conv2d_input_grad: expected float tensors of one dtype, got {} and {}",
+                a.dtype(),
+                b.dtype()
+            ),
         })
     }
 
@@ -223,7 +255,11 @@ impl BackendStorage for CpuStorage {
         Ok(match (self, g) {
             (CpuStorage::F32(x), CpuStorage::F32(g)) => CpuStorage::F32(conv::conv2d_weight_grad(x, l, g, gl, p, k)),
             (CpuStorage::F64(x), CpuStorage::F64(g)) => CpuStorage::F64(conv::conv2d_weight_grad(x, l, g, gl, p, k)),
-            (a, b) => panic!("conv2d_weight_grad: expected float tensors of one dtype, got {} and {}", a.dtype(), b.dtype()),
+            (a, b) => panic!(
+                "conv2d_weight_grad: expected float tensors of one dtype, got {} and {}",
+                a.dtype(),
+                b.dtype()
+            ),
         })
     }
 

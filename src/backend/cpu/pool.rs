@@ -9,43 +9,48 @@ use rayon::prelude::*;
 pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (Vec<T>, Vec<i64>) {
     let s = xl.shape();
     let (planes, h, w) = (s[0] * s[1], s[2], s[3]);
-    let [oh, ow] = p.output_size([h, w]).expect("max_pool2d: geometry checked by the front end");
+    let [oh, ow] = p
+        .output_size([h, w])
+        .expect("max_pool2d: geometry checked by the front end");
     let x = contiguous_cow(x, xl);
     let mut vals = vec![T::zero(); planes * oh * ow];
     let mut idx = vec![0i64; planes * oh * ow];
     if vals.is_empty() {
         return (vals, idx);
     }
-    vals.par_chunks_mut(oh * ow).zip(idx.par_chunks_mut(oh * ow)).enumerate().for_each(|(plane, (v, ix))| {
-        let src = &x[plane * h * w..(plane + 1) * h * w];
-        for oy in 0..oh {
-            for ox in 0..ow {
-                let mut best = T::neg_infinity();
-                let mut best_i: i64 = -1;
-                for ki in 0..p.kernel[0] {
-                    let iy = (oy * p.stride[0] + ki * p.dilation[0]) as isize - p.padding[0] as isize;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    for kj in 0..p.kernel[1] {
-                        let jx = (ox * p.stride[1] + kj * p.dilation[1]) as isize - p.padding[1] as isize;
-                        if jx < 0 || jx >= w as isize {
+    vals.par_chunks_mut(oh * ow)
+        .zip(idx.par_chunks_mut(oh * ow))
+        .enumerate()
+        .for_each(|(plane, (v, ix))| {
+            let src = &x[plane * h * w..(plane + 1) * h * w];
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut best = T::neg_infinity();
+                    let mut best_i: i64 = -1;
+                    for ki in 0..p.kernel[0] {
+                        let iy = (oy * p.stride[0] + ki * p.dilation[0]) as isize - p.padding[0] as isize;
+                        if iy < 0 || iy >= h as isize {
                             continue;
                         }
-                        let at = iy as usize * w + jx as usize;
-                        let val = src[at];
-                        // PyTorch's rule: first maximum wins, NaN beats everything.
-                        if best_i < 0 || val > best || val.is_nan() {
-                            best = val;
-                            best_i = at as i64;
+                        for kj in 0..p.kernel[1] {
+                            let jx = (ox * p.stride[1] + kj * p.dilation[1]) as isize - p.padding[1] as isize;
+                            if jx < 0 || jx >= w as isize {
+                                continue;
+                            }
+                            let at = iy as usize * w + jx as usize;
+                            let val = src[at];
+                            // PyTorch's rule: first maximum wins, NaN beats everything.
+                            if best_i < 0 || val > best || val.is_nan() {
+                                best = val;
+                                best_i = at as i64;
+                            }
                         }
                     }
+                    v[oy * ow + ox] = best;
+                    ix[oy * ow + ox] = best_i;
                 }
-                v[oy * ow + ox] = best;
-                ix[oy * ow + ox] = best_i;
             }
-        }
-    });
+        });
     (vals, idx)
 }
 
@@ -64,9 +69,15 @@ pub fn max_pool2d_backward<T: FloatElement>(
         return out;
     }
     out.par_chunks_mut(plane_in).enumerate().for_each(|(plane, dst)| {
-        let (gs, is) = (&g[plane * plane_out..(plane + 1) * plane_out], &idx[plane * plane_out..(plane + 1) * plane_out]);
+        let (gs, is) = (
+            &g[plane * plane_out..(plane + 1) * plane_out],
+            &idx[plane * plane_out..(plane + 1) * plane_out],
+        );
         for (&v, &i) in gs.iter().zip(is) {
-            assert!(i >= 0 && (i as usize) < plane_in, "max_pool2d_backward: index {i} outside a plane of {plane_in}");
+            assert!(
+                i >= 0 && (i as usize) < plane_in,
+                "max_pool2d_backward: index {i} outside a plane of {plane_in}"
+            );
             dst[i as usize] += v;
         }
     });

@@ -54,7 +54,11 @@ fn extreme_run<T: Element>(x: &[T], better: impl Fn(T, T) -> bool) -> T {
 pub fn reduce<T: Element>(src: &[T], layout: &Layout, op: ReduceOp, dims: &[usize]) -> Vec<T> {
     let (perm, outer, inner) = split_layout(layout, dims);
     if inner == 0 {
-        assert!(op == ReduceOp::Sum || outer == 0, "{op:?}: cannot reduce an empty dimension (shape {:?})", layout.shape());
+        assert!(
+            op == ReduceOp::Sum || outer == 0,
+            "{op:?}: cannot reduce an empty dimension (shape {:?})",
+            layout.shape()
+        );
         return vec![T::ZERO; outer];
     }
     let data = contiguous_cow(src, &perm);
@@ -72,7 +76,11 @@ pub fn reduce<T: Element>(src: &[T], layout: &Layout, op: ReduceOp, dims: &[usiz
 
 pub fn arg_reduce<T: Element>(src: &[T], layout: &Layout, op: ArgReduceOp, dim: usize) -> Vec<i64> {
     let (perm, outer, inner) = split_layout(layout, &[dim]);
-    assert!(inner > 0 || outer == 0, "{op:?}: cannot reduce an empty dimension (shape {:?})", layout.shape());
+    assert!(
+        inner > 0 || outer == 0,
+        "{op:?}: cannot reduce an empty dimension (shape {:?})",
+        layout.shape()
+    );
     let data = contiguous_cow(src, &perm);
     let f = |row: &[T]| {
         let mut best = 0;

@@ -64,11 +64,7 @@ impl Plan {
     }
 
     pub fn rows(&self) -> usize {
-        if self.inner == 0 {
-            0
-        } else {
-            self.numel / self.inner
-        }
+        self.numel.checked_div(self.inner).unwrap_or(0)
     }
 
     /// Offsets of every operand at the start of row `row`.
@@ -79,7 +75,12 @@ impl Plan {
             rem /= self.outer_shape[d];
         }
         for (o, off) in out.iter_mut().enumerate() {
-            *off = self.offsets[o] + index.iter().zip(&self.outer_strides[o]).map(|(i, s)| i * s).sum::<usize>();
+            *off = self.offsets[o]
+                + index
+                    .iter()
+                    .zip(&self.outer_strides[o])
+                    .map(|(i, s)| i * s)
+                    .sum::<usize>();
         }
     }
 
@@ -130,12 +131,14 @@ impl Plan {
             return;
         }
         let rows_per_task = PAR_THRESHOLD.div_ceil(inner).max(1);
-        out.par_chunks_mut(rows_per_task * inner).enumerate().for_each(|(task, chunk)| {
-            let start = task * rows_per_task;
-            let end = start + chunk.len() / inner;
-            let mut rows = chunk.chunks_mut(inner);
-            self.for_rows_in(start, end, |_, offs| f(rows.next().expect("row count"), offs));
-        });
+        out.par_chunks_mut(rows_per_task * inner)
+            .enumerate()
+            .for_each(|(task, chunk)| {
+                let start = task * rows_per_task;
+                let end = start + chunk.len() / inner;
+                let mut rows = chunk.chunks_mut(inner);
+                self.for_rows_in(start, end, |_, offs| f(rows.next().expect("row count"), offs));
+            });
     }
 }
 
@@ -164,10 +167,7 @@ pub fn contiguous_copy<T: Copy + Send + Sync + Default>(src: &[T], layout: &Layo
 }
 
 /// Borrows the elements when they are already contiguous, copies them otherwise.
-pub fn contiguous_cow<'a, T: Copy + Send + Sync + Default>(
-    src: &'a [T],
-    layout: &Layout,
-) -> std::borrow::Cow<'a, [T]>
+pub fn contiguous_cow<'a, T: Copy + Send + Sync + Default>(src: &'a [T], layout: &Layout) -> std::borrow::Cow<'a, [T]>
 where
     [T]: ToOwned<Owned = Vec<T>>,
 {
