@@ -1,11 +1,12 @@
 //! 2-D convolution by im2col + GEMM, and its two adjoints.
 //!
-//! Per sample, the input patches are unrolled into a `[Cin·KH·KW, OH·OW]` matrix (im2col), so
-//! the forward pass is one GEMM with the `[Cout, Cin·KH·KW]` weight; the input gradient is the
-//! transposed GEMM followed by the adjoint scatter (col2im); the weight gradient sums
-//! `grad · colsᵀ` over samples. 1×1 convolutions with stride 1 and no padding skip the unrolling.
-//! Samples run in parallel; the weight gradient sums fixed chunks in a fixed order so that
-//! results do not depend on the thread count.
+//! Samples are taken in blocks of S whose patches are unrolled side by side into one
+//! `[Cin·KH·KW, S·OH·OW]` matrix (im2col), so the forward pass is one large GEMM with the
+//! `[Cout, Cin·KH·KW]` weight (per-sample GEMMs at 7×7 would have only 49 columns); the input
+//! gradient is the transposed GEMM followed by the adjoint scatter (col2im); the weight gradient
+//! sums `grad · colsᵀ` over blocks. 1×1 convolutions with stride 1 and no padding skip the
+//! unrolling. Blocks run in parallel; the weight gradient adds fixed partial sums in a fixed
+//! order, so results do not depend on the thread count.
 
 use super::element::FloatElement;
 use super::matmul::{gemm_strided, solo_parallelism};
@@ -98,19 +99,21 @@ impl Geometry {
         }
     }
 
-    /// Unrolls one sample `[Cin, H, W]` into `col` `[Cin·KH·KW, OH·OW]`.
-    fn im2col<T: FloatElement>(&self, x: &[T], col: &mut [T]) {
-        let (ow, ohw, s1) = (self.ow, self.ohw(), self.p.stride[1]);
+    /// Unrolls one sample `[Cin, H, W]` into columns `c0..c0 + OH·OW` of `col`, a
+    /// `[Cin·KH·KW, ld]` matrix.
+    fn im2col<T: FloatElement>(&self, x: &[T], col: &mut [T], ld: usize, c0: usize) {
+        let (ow, s1) = (self.ow, self.p.stride[1]);
         self.for_each_run(|row, oy, (lo, hi), base| {
-            let dst = &mut col[row * ohw + oy * ow..row * ohw + (oy + 1) * ow];
+            let start = row * ld + c0 + oy * ow;
+            let dst = &mut col[start..start + ow];
             dst[..lo].fill(T::zero());
             dst[hi..].fill(T::zero());
             if hi <= lo {
                 return;
             }
             if s1 == 1 {
-                let start = (base + lo as isize) as usize;
-                dst[lo..hi].copy_from_slice(&x[start..start + (hi - lo)]);
+                let first = (base + lo as isize) as usize;
+                dst[lo..hi].copy_from_slice(&x[first..first + (hi - lo)]);
             } else {
                 for (ox, d) in dst.iter_mut().enumerate().take(hi).skip(lo) {
                     *d = x[(base + (ox * s1) as isize) as usize];
@@ -119,27 +122,57 @@ impl Geometry {
         });
     }
 
-    /// The adjoint of `im2col`: adds `col` back into one sample's input gradient.
-    fn col2im<T: FloatElement>(&self, col: &[T], dx: &mut [T]) {
-        let (ow, ohw, s1) = (self.ow, self.ohw(), self.p.stride[1]);
+    /// The adjoint of `im2col`: adds columns `c0..c0 + OH·OW` of `col` back into one sample's
+    /// input gradient.
+    fn col2im<T: FloatElement>(&self, col: &[T], ld: usize, c0: usize, dx: &mut [T]) {
+        let (ow, s1) = (self.ow, self.p.stride[1]);
         self.for_each_run(|row, oy, (lo, hi), base| {
-            let src = &col[row * ohw + oy * ow..row * ohw + (oy + 1) * ow];
+            let start = row * ld + c0 + oy * ow;
+            let src = &col[start..start + ow];
             for (ox, &v) in src.iter().enumerate().take(hi).skip(lo) {
                 dx[(base + (ox * s1) as isize) as usize] += v;
             }
         });
+    }
+
+    /// Samples unrolled side by side into one column matrix, so that each GEMM has about
+    /// `TARGET_COLUMNS` columns: per-sample products at small spatial sizes (7×7 = 49
+    /// columns) waste most of the GEMM's tiles and repeat its packing per sample.
+    fn samples_per_block(&self, n: usize) -> usize {
+        if self.is_pointwise() {
+            return 1;
+        }
+        TARGET_COLUMNS.div_ceil(self.ohw().max(1)).clamp(1, n.max(1))
+    }
+}
+
+/// Column count a batched im2col aims for (measured on the seed's shapes: benches/RESULTS.md).
+const TARGET_COLUMNS: usize = 512;
+
+/// Copies `[S, C, L]` (S samples, contiguous) into a `[C, S·L]` matrix and back.
+fn samples_to_columns<T: FloatElement>(src: &[T], c: usize, l: usize, dst: &mut [T]) {
+    let s = src.len() / (c * l).max(1);
+    for i in 0..s {
+        for ch in 0..c {
+            dst[ch * s * l + i * l..ch * s * l + (i + 1) * l]
+                .copy_from_slice(&src[(i * c + ch) * l..(i * c + ch + 1) * l]);
+        }
+    }
+}
+
+fn columns_to_samples<T: FloatElement>(src: &[T], c: usize, l: usize, dst: &mut [T]) {
+    let s = dst.len() / (c * l).max(1);
+    for i in 0..s {
+        for ch in 0..c {
+            dst[(i * c + ch) * l..(i * c + ch + 1) * l]
+                .copy_from_slice(&src[ch * s * l + i * l..ch * s * l + (i + 1) * l]);
+        }
     }
 }
 
 fn dims4(l: &Layout) -> [usize; 4] {
     let s = l.shape();
     [s[0], s[1], s[2], s[3]]
-}
-
-/// Whether to spread samples over threads (each GEMM single-threaded) or run samples in turn
-/// with multi-threaded GEMMs.
-fn per_sample_parallel(n: usize) -> bool {
-    n >= rayon::current_num_threads() && n > 1
 }
 
 pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &Conv2dParams) -> Vec<T> {
@@ -149,40 +182,69 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
     let (x, w) = (contiguous_cow(x, xl), contiguous_cow(w, wl));
     let (ckk, ohw, in_size) = (g.ckk(), g.ohw(), cin * h * wd);
     let mut out = vec![T::zero(); n * cout * ohw];
-    let run = |i: usize, col: &mut Vec<T>, dst: &mut [T], par: Parallelism| {
-        let xs = &x[i * in_size..(i + 1) * in_size];
-        let cols: &[T] = if g.is_pointwise() {
-            xs
-        } else {
-            col.resize(ckk * ohw, T::zero());
-            g.im2col(xs, col);
-            col
-        };
-        unsafe {
-            gemm_strided(
-                (cout, ohw, ckk),
-                dst.as_mut_ptr(),
-                (ohw, 1),
-                false,
-                w.as_ptr(),
-                (ckk, 1),
-                cols.as_ptr(),
-                (ohw, 1),
-                par,
-            )
-        };
-    };
     if out.is_empty() {
         return out;
     }
-    if per_sample_parallel(n) {
-        out.par_chunks_mut(cout * ohw)
-            .enumerate()
-            .for_each_init(Vec::new, |col, (i, dst)| run(i, col, dst, Parallelism::None));
+    let per = g.samples_per_block(n);
+    // One block of samples: out_block[s] = W · cols_s, computed as W · [cols_0 … cols_S-1].
+    let run = |first: usize, dst: &mut [T], bufs: &mut (Vec<T>, Vec<T>), par: Parallelism| {
+        let count = dst.len() / (cout * ohw);
+        let xs = &x[first * in_size..(first + count) * in_size];
+        if g.is_pointwise() {
+            unsafe {
+                gemm_strided(
+                    (cout, ohw, ckk),
+                    dst.as_mut_ptr(),
+                    (ohw, 1),
+                    false,
+                    w.as_ptr(),
+                    (ckk, 1),
+                    xs.as_ptr(),
+                    (ohw, 1),
+                    par,
+                )
+            };
+            return;
+        }
+        let ld = count * ohw;
+        let (col, tmp) = bufs;
+        col.resize(ckk * ld, T::zero());
+        for s in 0..count {
+            g.im2col(&xs[s * in_size..(s + 1) * in_size], col, ld, s * ohw);
+        }
+        let target = if count == 1 {
+            dst.as_mut_ptr()
+        } else {
+            tmp.resize(cout * ld, T::zero());
+            tmp.as_mut_ptr()
+        };
+        unsafe {
+            gemm_strided(
+                (cout, ld, ckk),
+                target,
+                (ld, 1),
+                false,
+                w.as_ptr(),
+                (ckk, 1),
+                col.as_ptr(),
+                (ld, 1),
+                par,
+            )
+        };
+        if count > 1 {
+            columns_to_samples(tmp, cout, ohw, dst);
+        }
+    };
+    let blocks = n.div_ceil(per);
+    if blocks >= rayon::current_num_threads() && blocks > 1 {
+        out.par_chunks_mut(per * cout * ohw).enumerate().for_each_init(
+            || (Vec::new(), Vec::new()),
+            |bufs, (b, dst)| run(b * per, dst, bufs, Parallelism::None),
+        );
     } else {
-        let mut col = Vec::new();
-        for (i, dst) in out.chunks_mut(cout * ohw).enumerate() {
-            run(i, &mut col, dst, solo_parallelism(cout * ohw * ckk));
+        let mut bufs = (Vec::new(), Vec::new());
+        for (b, dst) in out.chunks_mut(per * cout * ohw).enumerate() {
+            run(b * per, dst, &mut bufs, solo_parallelism(cout * ohw * ckk * per));
         }
     }
     out
@@ -202,43 +264,67 @@ pub fn conv2d_input_grad<T: FloatElement>(
     let (gr, w) = (contiguous_cow(gr, gl), contiguous_cow(w, wl));
     let (ckk, ohw, in_size) = (g.ckk(), g.ohw(), cin * input_hw[0] * input_hw[1]);
     let mut dx = vec![T::zero(); n * in_size];
-    let run = |i: usize, col: &mut Vec<T>, dst: &mut [T], par: Parallelism| {
-        let gs = &gr[i * cout * ohw..(i + 1) * cout * ohw];
-        // cols = Wᵀ · g: Wᵀ[r][c] = W[c][r], so the row stride is 1 and the column stride ckk.
-        let target: *mut T = if g.is_pointwise() {
-            dst.as_mut_ptr()
-        } else {
-            col.resize(ckk * ohw, T::zero());
-            col.as_mut_ptr()
-        };
-        unsafe {
-            gemm_strided(
-                (ckk, ohw, cout),
-                target,
-                (ohw, 1),
-                false,
-                w.as_ptr(),
-                (1, ckk),
-                gs.as_ptr(),
-                (ohw, 1),
-                par,
-            )
-        };
-        if !g.is_pointwise() {
-            g.col2im(col, dst);
-        }
-    };
     if dx.is_empty() {
         return dx;
     }
-    if per_sample_parallel(n) {
-        dx.par_chunks_mut(in_size)
-            .enumerate()
-            .for_each_init(Vec::new, |col, (i, dst)| run(i, col, dst, Parallelism::None));
+    let per = g.samples_per_block(n);
+    // cols = Wᵀ · [g_0 … g_S-1]; Wᵀ[r][c] = W[c][r], so its row stride is 1 and column stride ckk.
+    let run = |first: usize, dst: &mut [T], bufs: &mut (Vec<T>, Vec<T>), par: Parallelism| {
+        let count = dst.len() / in_size;
+        let gs = &gr[first * cout * ohw..(first + count) * cout * ohw];
+        if g.is_pointwise() {
+            unsafe {
+                gemm_strided(
+                    (ckk, ohw, cout),
+                    dst.as_mut_ptr(),
+                    (ohw, 1),
+                    false,
+                    w.as_ptr(),
+                    (1, ckk),
+                    gs.as_ptr(),
+                    (ohw, 1),
+                    par,
+                )
+            };
+            return;
+        }
+        let ld = count * ohw;
+        let (col, gmat) = bufs;
+        let rhs = if count == 1 {
+            gs.as_ptr()
+        } else {
+            gmat.resize(cout * ld, T::zero());
+            samples_to_columns(gs, cout, ohw, gmat);
+            gmat.as_ptr()
+        };
+        col.resize(ckk * ld, T::zero());
+        unsafe {
+            gemm_strided(
+                (ckk, ld, cout),
+                col.as_mut_ptr(),
+                (ld, 1),
+                false,
+                w.as_ptr(),
+                (1, ckk),
+                rhs,
+                (ld, 1),
+                par,
+            )
+        };
+        for s in 0..count {
+            g.col2im(col, ld, s * ohw, &mut dst[s * in_size..(s + 1) * in_size]);
+        }
+    };
+    let blocks = n.div_ceil(per);
+    if blocks >= rayon::current_num_threads() && blocks > 1 {
+        dx.par_chunks_mut(per * in_size).enumerate().for_each_init(
+            || (Vec::new(), Vec::new()),
+            |bufs, (b, dst)| run(b * per, dst, bufs, Parallelism::None),
+        );
     } else {
-        let mut col = Vec::new();
-        for (i, dst) in dx.chunks_mut(in_size).enumerate() {
-            run(i, &mut col, dst, solo_parallelism(cout * ohw * ckk));
+        let mut bufs = (Vec::new(), Vec::new());
+        for (b, dst) in dx.chunks_mut(per * in_size).enumerate() {
+            run(b * per, dst, &mut bufs, solo_parallelism(cout * ohw * ckk * per));
         }
     }
     dx
@@ -261,43 +347,63 @@ pub fn conv2d_weight_grad<T: FloatElement>(
     if n == 0 || wsize == 0 {
         return vec![T::zero(); wsize];
     }
-    // Adds g_i · col_iᵀ for samples in `range` into `acc`.
-    let accumulate = |range: std::ops::Range<usize>, acc: &mut [T], col: &mut Vec<T>, par: Parallelism| {
-        for (step, i) in range.enumerate() {
-            let xs = &x[i * in_size..(i + 1) * in_size];
+    let per = g.samples_per_block(n);
+    // Adds [g_0 … g_S-1] · [cols_0 … cols_S-1]ᵀ for every block of samples in `range`.
+    let accumulate = |range: std::ops::Range<usize>, acc: &mut [T], par: Parallelism| {
+        let (mut col, mut gmat) = (Vec::new(), Vec::new());
+        let mut first = range.start;
+        while first < range.end {
+            let count = per.min(range.end - first);
+            let ld = count * ohw;
+            let gs = &gr[first * cout * ohw..(first + count) * cout * ohw];
+            let xs = &x[first * in_size..(first + count) * in_size];
             let cols: &[T] = if g.is_pointwise() {
                 xs
             } else {
-                col.resize(ckk * ohw, T::zero());
-                g.im2col(xs, col);
-                col
+                col.resize(ckk * ld, T::zero());
+                for s in 0..count {
+                    g.im2col(&xs[s * in_size..(s + 1) * in_size], &mut col, ld, s * ohw);
+                }
+                &col
             };
-            let gs = &gr[i * cout * ohw..(i + 1) * cout * ohw];
+            let lhs: &[T] = if count == 1 {
+                gs
+            } else {
+                gmat.resize(cout * ld, T::zero());
+                samples_to_columns(gs, cout, ohw, &mut gmat);
+                &gmat
+            };
+            let accumulating = first > range.start;
             unsafe {
                 gemm_strided(
-                    (cout, ckk, ohw),
+                    (cout, ckk, ld),
                     acc.as_mut_ptr(),
                     (ckk, 1),
-                    step > 0,
-                    gs.as_ptr(),
-                    (ohw, 1),
+                    accumulating,
+                    lhs.as_ptr(),
+                    (ld, 1),
                     cols.as_ptr(),
-                    (1, ohw),
+                    (1, ld),
                     par,
                 )
             };
+            first += count;
         }
     };
-    let chunks = WEIGHT_GRAD_CHUNKS.min(n);
-    let per = n.div_ceil(chunks);
-    if per_sample_parallel(n) {
+    // Fixed partial sums over fixed sample ranges (block-aligned), added in order: the result
+    // does not depend on the thread count.
+    let blocks = n.div_ceil(per);
+    let chunks = WEIGHT_GRAD_CHUNKS.min(blocks);
+    let blocks_per_chunk = blocks.div_ceil(chunks);
+    let range_of = |c: usize| (c * blocks_per_chunk * per).min(n)..((c + 1) * blocks_per_chunk * per).min(n);
+    if chunks > 1 && chunks >= rayon::current_num_threads() {
         let partials: Vec<Vec<T>> = (0..chunks)
             .into_par_iter()
             .map(|c| {
                 let mut acc = vec![T::zero(); wsize];
-                let range = c * per..((c + 1) * per).min(n);
+                let range = range_of(c);
                 if !range.is_empty() {
-                    accumulate(range, &mut acc, &mut Vec::new(), Parallelism::None);
+                    accumulate(range, &mut acc, Parallelism::None);
                 }
                 acc
             })
@@ -311,7 +417,7 @@ pub fn conv2d_weight_grad<T: FloatElement>(
         total
     } else {
         let mut acc = vec![T::zero(); wsize];
-        accumulate(0..n, &mut acc, &mut Vec::new(), solo_parallelism(cout * ohw * ckk));
+        accumulate(0..n, &mut acc, solo_parallelism(cout * ohw * ckk * per));
         acc
     }
 }
