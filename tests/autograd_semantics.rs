@@ -224,6 +224,18 @@ fn grad_of_an_output_that_does_not_require_grad_panics() {
     assert!(msg.contains("does not require grad"), "{msg}");
 }
 
+#[test]
+fn grad_with_respect_to_a_tensor_that_does_not_require_grad_panics() {
+    let x = leaf(&[1.0, 2.0], &[2]);
+    let c = t(&[3.0, 4.0], &[2]); // a constant
+    let y = x.mul(&c).sum_all();
+    let msg = panic_message(|| drop(grad(&[y], &[x.clone(), c.clone()], None, false)));
+    assert!(
+        msg.contains("input 1") && msg.contains("does not require grad"),
+        "{msg}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cutting the graph: detach, requires_grad_(false), no_grad / enable_grad
 // ---------------------------------------------------------------------------------------------

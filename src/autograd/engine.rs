@@ -42,9 +42,16 @@ fn topological_order(outputs: &[Tensor]) -> Vec<Tensor> {
 /// gets a zero gradient (`materialize_grads=True`). With `create_graph` the gradients are part of
 /// the graph and can be differentiated again.
 ///
-/// Panics (programmer errors) when an output does not require gradients, when a non-scalar
-/// output has no gradient given, or when shapes disagree.
+/// Panics (programmer errors) when an output or an input does not require gradients, when a
+/// non-scalar output has no gradient given, or when shapes disagree.
 pub fn grad(outputs: &[Tensor], inputs: &[Tensor], grad_outputs: Option<&[Tensor]>, create_graph: bool) -> Vec<Tensor> {
+    for (i, x) in inputs.iter().enumerate() {
+        assert!(
+            x.requires_grad(),
+            "grad: one of the differentiated tensors (input {i}, shape {:?}) does not require grad",
+            x.shape()
+        );
+    }
     let seeds = seed_gradients(outputs, grad_outputs);
     let targets: HashSet<TensorId> = inputs.iter().map(|t| t.id()).collect();
     let grads = run(outputs, seeds, &targets, create_graph);

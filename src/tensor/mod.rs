@@ -93,24 +93,15 @@ impl Tensor {
 
     fn build(storage: Arc<RwLock<Storage>>, layout: Layout, parents: &[&Tensor], op: impl FnOnce() -> Op) -> Tensor {
         let track = grad_mode::is_enabled() && parents.iter().any(|p| p.requires_grad());
-        let (dtype, device) = {
-            let s = storage.read();
-            (s.dtype(), s.device())
-        };
-        Tensor(Arc::new(TensorImpl {
-            id: TensorId::fresh(),
-            storage,
-            layout,
-            dtype,
-            device,
-            op: if track { Some(op()) } else { None },
-            requires_grad: track,
-            grad: Mutex::new(None),
-        }))
+        Tensor::assemble(storage, layout, track.then(op), track)
     }
 
     /// A leaf over existing storage (no graph).
     pub(crate) fn leaf(storage: Arc<RwLock<Storage>>, layout: Layout, requires_grad: bool) -> Tensor {
+        Tensor::assemble(storage, layout, None, requires_grad)
+    }
+
+    fn assemble(storage: Arc<RwLock<Storage>>, layout: Layout, op: Option<Op>, requires_grad: bool) -> Tensor {
         let (dtype, device) = {
             let s = storage.read();
             (s.dtype(), s.device())
@@ -121,7 +112,7 @@ impl Tensor {
             layout,
             dtype,
             device,
-            op: None,
+            op,
             requires_grad,
             grad: Mutex::new(None),
         }))
