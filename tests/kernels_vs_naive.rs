@@ -815,6 +815,42 @@ fn conv2d_random_geometries_match_naive() {
     }
 }
 
+/// Stride 1 with "same" width (2·padding = dilation·(kernel − 1)): the kernels copy whole runs
+/// of joined rows and zero what wraps across row edges, so check every tap offset, dilations,
+/// heights that do or do not match, and images so small that whole taps lie in padding.
+#[test]
+fn conv2d_same_width_stride_one_matches_naive() {
+    let mut gen = Generator::new(12);
+    for dtype in DTYPES {
+        for (kw, dil) in [(1, 1), (3, 1), (3, 2), (5, 1), (7, 1), (5, 2)] {
+            let pad = dil * (kw - 1) / 2;
+            for (h, w, kh, pad_h) in [
+                (7, 7, kw, pad),
+                (5, 9, 3, 0),
+                (1, 1, kw, pad),
+                (2, 3, 1, 2),
+                (12, 4, 2, 1),
+            ] {
+                let c = ConvCase {
+                    n: pick(&mut gen, 1, 3),
+                    cin: pick(&mut gen, 1, 4),
+                    cout: pick(&mut gen, 1, 4),
+                    hw: [h, w],
+                    k: [kh, kw],
+                    p: Conv2dParams {
+                        stride: [1, 1],
+                        padding: [pad_h, pad],
+                        dilation: [1, dil],
+                    },
+                };
+                if c.out_hw().is_some() {
+                    check_conv_random("same width", dtype, &c, &mut gen);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn conv2d_fixed_geometries_match_naive() {
     let mut gen = Generator::new(11);

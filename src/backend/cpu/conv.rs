@@ -102,6 +102,19 @@ impl Geometry {
     /// Unrolls one sample `[Cin, H, W]` into columns `c0..c0 + OH·OW` of `col`, a
     /// `[Cin·KH·KW, ld]` matrix.
     fn im2col<T: FloatElement>(&self, x: &[T], col: &mut [T], ld: usize, c0: usize) {
+        if self.rows_join() {
+            self.for_each_joined_run(|row, span, src| {
+                let dst = &mut col[row * ld + c0..row * ld + c0 + self.ohw()];
+                match span {
+                    None => dst.fill(T::zero()),
+                    Some((first, last, lo, hi)) => {
+                        dst[first..last].copy_from_slice(&x[src..src + (last - first)]);
+                        self.zero_outside(dst, first, last, lo, hi);
+                    }
+                }
+            });
+            return;
+        }
         let (ow, s1) = (self.ow, self.p.stride[1]);
         self.for_each_run(|row, oy, (lo, hi), base| {
             let start = row * ld + c0 + oy * ow;
@@ -124,15 +137,85 @@ impl Geometry {
 
     /// The adjoint of `im2col`: adds columns `c0..c0 + OH·OW` of `col` back into one sample's
     /// input gradient.
-    fn col2im<T: FloatElement>(&self, col: &[T], ld: usize, c0: usize, dx: &mut [T]) {
+    fn col2im<T: FloatElement>(&self, col: &mut [T], ld: usize, c0: usize, dx: &mut [T]) {
+        if self.rows_join() {
+            self.for_each_joined_run(|row, span, src| {
+                let Some((first, last, lo, hi)) = span else { return };
+                let cols = &mut col[row * ld + c0..row * ld + c0 + self.ohw()];
+                // Entries that wrap across an image row belong to no input: zero them in the
+                // scratch, then add the whole run at once.
+                self.zero_outside(cols, first, last, lo, hi);
+                for (d, &v) in dx[src..src + (last - first)].iter_mut().zip(&cols[first..last]) {
+                    *d += v;
+                }
+            });
+            return;
+        }
         let (ow, s1) = (self.ow, self.p.stride[1]);
         self.for_each_run(|row, oy, (lo, hi), base| {
             let start = row * ld + c0 + oy * ow;
-            let src = &col[start..start + ow];
-            for (ox, &v) in src.iter().enumerate().take(hi).skip(lo) {
-                dx[(base + (ox * s1) as isize) as usize] += v;
+            if hi <= lo {
+                return;
+            }
+            let src = &col[start + lo..start + hi];
+            let first = (base + (lo * s1) as isize) as usize;
+            if s1 == 1 {
+                // Contiguous run: a slice add the compiler vectorises.
+                for (d, &v) in dx[first..first + src.len()].iter_mut().zip(src) {
+                    *d += v;
+                }
+            } else {
+                for (i, &v) in src.iter().enumerate() {
+                    dx[first + i * s1] += v;
+                }
             }
         });
+    }
+
+    /// Stride 1 and an output as wide as the input ("same" padding, the common case): then
+    /// consecutive output rows read consecutive input rows, and each (channel, tap) row of the
+    /// column matrix is one contiguous run of the input instead of OH short pieces.
+    fn rows_join(&self) -> bool {
+        self.p.stride == [1, 1] && self.ow == self.w
+    }
+
+    /// For `rows_join` geometries, visits every column-matrix row with its run: `None` when the
+    /// tap sees only padding, else `(first, last, lo, hi)` — the run `first..last` of the row's
+    /// `OH·OW` entries that maps onto the input from element `src` on, and the valid output
+    /// columns `lo..hi` of each output row (entries outside them wrapped across a row edge).
+    fn for_each_joined_run(&self, mut f: impl FnMut(usize, Option<(usize, usize, usize, usize)>, usize)) {
+        let (h, w, oh, ow) = (self.h as isize, self.w as isize, self.oh, self.ow);
+        for c in 0..self.cin {
+            for ki in 0..self.kh {
+                let dy = (ki * self.p.dilation[0]) as isize - self.p.padding[0] as isize;
+                let oy_lo = (-dy).clamp(0, oh as isize) as usize;
+                let oy_hi = (h - dy).clamp(oy_lo as isize, oh as isize) as usize;
+                for kj in 0..self.kw {
+                    let row = (c * self.kh + ki) * self.kw + kj;
+                    let dx = (kj * self.p.dilation[1]) as isize - self.p.padding[1] as isize;
+                    let (lo, hi) = Self::valid(ow, 1, dx, self.w);
+                    if oy_lo >= oy_hi || lo >= hi {
+                        f(row, None, 0);
+                        continue;
+                    }
+                    let (first, last) = (oy_lo * ow + lo, (oy_hi - 1) * ow + hi);
+                    let src = (c as isize * h + oy_lo as isize + dy) * w + dx + lo as isize;
+                    f(row, Some((first, last, lo, hi)), src as usize);
+                }
+            }
+        }
+    }
+
+    /// Zeroes a column-matrix row outside its run and outside columns `lo..hi` of every
+    /// output row inside it.
+    fn zero_outside<T: FloatElement>(&self, row: &mut [T], first: usize, last: usize, lo: usize, hi: usize) {
+        let ow = self.ow;
+        row[..first].fill(T::zero());
+        row[last..].fill(T::zero());
+        for start in (first - lo..last).step_by(ow) {
+            row[start.max(first)..start + lo].fill(T::zero());
+            row[(start + hi).min(last)..(start + ow).min(last)].fill(T::zero());
+        }
     }
 
     /// Samples unrolled side by side into one column matrix, so that each GEMM has about
@@ -170,6 +253,48 @@ fn columns_to_samples<T: FloatElement>(src: &[T], c: usize, l: usize, dst: &mut 
     }
 }
 
+/// Scratch buffers of one task: the column matrix and a samples-as-columns copy.
+type Scratch<T> = (Vec<T>, Vec<T>);
+
+/// Runs `run(first_sample, block, scratch, parallelism)` over the blocks of `per` samples of
+/// `out` (`item` elements a sample). With enough blocks, contiguous groups of blocks run in
+/// parallel (a few groups a thread for balance), each allocating its scratch once — rayon's
+/// `for_each_init` would re-create and re-zero megabytes of scratch for every stolen job.
+/// With fewer blocks than threads, blocks run in turn with a multi-threaded GEMM.
+fn for_each_block<T: FloatElement>(
+    out: &mut [T],
+    item: usize,
+    per: usize,
+    work_per_block: usize,
+    run: impl Fn(usize, &mut [T], &mut Scratch<T>, Parallelism) + Sync,
+) {
+    let n = out.len() / item.max(1);
+    let blocks = n.div_ceil(per);
+    let threads = rayon::current_num_threads();
+    if blocks >= threads && blocks > 1 {
+        let groups = (threads * 4).min(blocks);
+        let blocks_per_group = blocks.div_ceil(groups);
+        out.par_chunks_mut(blocks_per_group * per * item)
+            .enumerate()
+            .for_each(|(group, dst)| {
+                let mut scratch = (Vec::new(), Vec::new());
+                for (b, block) in dst.chunks_mut(per * item).enumerate() {
+                    run(
+                        (group * blocks_per_group + b) * per,
+                        block,
+                        &mut scratch,
+                        Parallelism::None,
+                    );
+                }
+            });
+    } else {
+        let mut scratch = (Vec::new(), Vec::new());
+        for (b, block) in out.chunks_mut(per * item).enumerate() {
+            run(b * per, block, &mut scratch, solo_parallelism(work_per_block));
+        }
+    }
+}
+
 fn dims4(l: &Layout) -> [usize; 4] {
     let s = l.shape();
     [s[0], s[1], s[2], s[3]]
@@ -187,7 +312,7 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
     }
     let per = g.samples_per_block(n);
     // One block of samples: out_block[s] = W · cols_s, computed as W · [cols_0 … cols_S-1].
-    let run = |first: usize, dst: &mut [T], bufs: &mut (Vec<T>, Vec<T>), par: Parallelism| {
+    let run = |first: usize, dst: &mut [T], bufs: &mut Scratch<T>, par: Parallelism| {
         let count = dst.len() / (cout * ohw);
         let xs = &x[first * in_size..(first + count) * in_size];
         if g.is_pointwise() {
@@ -235,18 +360,7 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
             columns_to_samples(tmp, cout, ohw, dst);
         }
     };
-    let blocks = n.div_ceil(per);
-    if blocks >= rayon::current_num_threads() && blocks > 1 {
-        out.par_chunks_mut(per * cout * ohw).enumerate().for_each_init(
-            || (Vec::new(), Vec::new()),
-            |bufs, (b, dst)| run(b * per, dst, bufs, Parallelism::None),
-        );
-    } else {
-        let mut bufs = (Vec::new(), Vec::new());
-        for (b, dst) in out.chunks_mut(per * cout * ohw).enumerate() {
-            run(b * per, dst, &mut bufs, solo_parallelism(cout * ohw * ckk * per));
-        }
-    }
+    for_each_block(&mut out, cout * ohw, per, cout * ohw * ckk * per, run);
     out
 }
 
@@ -269,7 +383,7 @@ pub fn conv2d_input_grad<T: FloatElement>(
     }
     let per = g.samples_per_block(n);
     // cols = Wᵀ · [g_0 … g_S-1]; Wᵀ[r][c] = W[c][r], so its row stride is 1 and column stride ckk.
-    let run = |first: usize, dst: &mut [T], bufs: &mut (Vec<T>, Vec<T>), par: Parallelism| {
+    let run = |first: usize, dst: &mut [T], bufs: &mut Scratch<T>, par: Parallelism| {
         let count = dst.len() / in_size;
         let gs = &gr[first * cout * ohw..(first + count) * cout * ohw];
         if g.is_pointwise() {
@@ -315,18 +429,7 @@ pub fn conv2d_input_grad<T: FloatElement>(
             g.col2im(col, ld, s * ohw, &mut dst[s * in_size..(s + 1) * in_size]);
         }
     };
-    let blocks = n.div_ceil(per);
-    if blocks >= rayon::current_num_threads() && blocks > 1 {
-        dx.par_chunks_mut(per * in_size).enumerate().for_each_init(
-            || (Vec::new(), Vec::new()),
-            |bufs, (b, dst)| run(b * per, dst, bufs, Parallelism::None),
-        );
-    } else {
-        let mut bufs = (Vec::new(), Vec::new());
-        for (b, dst) in dx.chunks_mut(per * in_size).enumerate() {
-            run(b * per, dst, &mut bufs, solo_parallelism(cout * ohw * ckk * per));
-        }
-    }
+    for_each_block(&mut dx, in_size, per, cout * ohw * ckk * per, run);
     dx
 }
 
