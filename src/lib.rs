@@ -23,6 +23,11 @@ mod error;
 pub mod layout;
 pub mod tensor;
 
+// README.md's Rust examples run as doctests, so the README cannot drift from the API.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use autograd::{backward, enable_grad, grad, no_grad};
 pub use backend::{Conv2dParams, Pool2dParams};
 pub use device::Device;
