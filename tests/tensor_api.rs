@@ -1315,7 +1315,15 @@ fn display_small_tensors_like_pytorch() {
         "tensor([0.5000], dtype=torch.float64, requires_grad=True)"
     );
     // A non-leaf result of a tracked op requires grad too.
-    assert!(g64.mul_scalar(2.0).to_string().ends_with("requires_grad=True)"));
+    assert!(g64
+        .mul_scalar(2.0)
+        .to_string()
+        .ends_with("dtype=torch.float64, grad_fn=<MulBackward>)"));
+    let _off = learnloss::no_grad();
+    assert!(
+        !g64.mul_scalar(2.0).to_string().contains("grad"),
+        "untracked results print no autograd state"
+    );
 
     assert_eq!(
         Tensor::scalar(2.5, DType::F64, &DEV).to_string(),

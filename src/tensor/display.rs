@@ -91,8 +91,11 @@ impl fmt::Display for Tensor {
         if self.dtype() == DType::F64 {
             write!(f, ", dtype=torch.float64")?;
         }
-        if self.requires_grad() {
-            write!(f, ", requires_grad=True")?;
+        // Like PyTorch: a tracked result names the op that made it, a leaf says it needs grad.
+        match self.op() {
+            Some(op) => write!(f, ", grad_fn=<{}Backward>", op.name())?,
+            None if self.requires_grad() => write!(f, ", requires_grad=True")?,
+            None => {}
         }
         write!(f, ")")
     }
