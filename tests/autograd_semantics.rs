@@ -7,43 +7,16 @@
 //! hand-derived.
 
 use learnloss::autograd::{is_grad_enabled, CustomBackward};
-use learnloss::{backward, enable_grad, grad, no_grad, DType, Device, Tensor};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use learnloss::{backward, enable_grad, grad, no_grad, DType, Tensor};
 use std::slice::from_ref;
 use std::sync::{Arc, Mutex};
 
-const DEV: Device = Device::Cpu;
-
-fn t(data: &[f64], shape: &[usize]) -> Tensor {
-    Tensor::from_slice(data, shape, &DEV)
-}
+mod common;
+use common::{assert_close, panic_message, t, values, DEV};
 
 /// A leaf that requires gradients.
 fn leaf(data: &[f64], shape: &[usize]) -> Tensor {
     t(data, shape).requires_grad_(true)
-}
-
-fn values(x: &Tensor) -> Vec<f64> {
-    x.to_vec::<f64>()
-}
-
-fn assert_close(actual: &[f64], expected: &[f64], tol: f64) {
-    assert_eq!(
-        actual.len(),
-        expected.len(),
-        "lengths differ: {actual:?} vs {expected:?}"
-    );
-    for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
-        let ok = if e.is_nan() {
-            a.is_nan()
-        } else {
-            (a - e).abs() <= tol * (1.0 + e.abs())
-        };
-        assert!(
-            ok,
-            "element {i}: got {a}, expected {e}\n  actual:   {actual:?}\n  expected: {expected:?}"
-        );
-    }
 }
 
 fn map(x: &Tensor, f: impl Fn(f64) -> f64) -> Vec<f64> {
@@ -53,17 +26,6 @@ fn map(x: &Tensor, f: impl Fn(f64) -> f64) -> Vec<f64> {
 /// The single gradient of `y` with respect to `x`.
 fn d(y: &Tensor, x: &Tensor, create_graph: bool) -> Tensor {
     grad(from_ref(y), from_ref(x), None, create_graph).remove(0)
-}
-
-fn panic_message(f: impl FnOnce()) -> String {
-    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
-    if let Some(s) = err.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = err.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else {
-        "<non-string panic payload>".to_string()
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,55 +8,13 @@
 use learnloss::{Conv2dParams, DType, Device, Generator, Tensor};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-const DEV: Device = Device::Cpu;
-
-/// An f64 tensor from row-major values.
-fn t(data: &[f64], shape: &[usize]) -> Tensor {
-    Tensor::from_slice(data, shape, &DEV)
-}
+mod common;
+use common::{assert_close, panic_message, t, values, DEV};
 
 /// `0, 1, …, n-1` as an f64 tensor of `shape`.
 fn iota(shape: &[usize]) -> Tensor {
     let n: usize = shape.iter().product();
     Tensor::arange(0.0, n as f64, 1.0, DType::F64, &DEV).reshape(shape)
-}
-
-/// Elementwise closeness (relative-plus-absolute `tol`); NaN must match NaN, infinities exactly.
-fn assert_close(actual: &[f64], expected: &[f64], tol: f64) {
-    assert_eq!(
-        actual.len(),
-        expected.len(),
-        "lengths differ: {actual:?} vs {expected:?}"
-    );
-    for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
-        let ok = if e.is_nan() {
-            a.is_nan()
-        } else if e.is_infinite() {
-            a == e
-        } else {
-            (a - e).abs() <= tol * (1.0 + e.abs())
-        };
-        assert!(
-            ok,
-            "element {i}: got {a}, expected {e}\n  actual:   {actual:?}\n  expected: {expected:?}"
-        );
-    }
-}
-
-fn values(x: &Tensor) -> Vec<f64> {
-    x.to_vec::<f64>()
-}
-
-/// Runs `f`, which must panic, and returns the panic message.
-fn panic_message(f: impl FnOnce()) -> String {
-    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
-    if let Some(s) = err.downcast_ref::<String>() {
-        s.clone()
-    } else if let Some(s) = err.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else {
-        "<non-string panic payload>".to_string()
-    }
 }
 
 fn assert_panics_with(f: impl FnOnce(), fragments: &[&str]) {

@@ -54,7 +54,7 @@ pub fn grad(outputs: &[Tensor], inputs: &[Tensor], grad_outputs: Option<&[Tensor
     }
     let seeds = seed_gradients(outputs, grad_outputs);
     let targets: HashSet<TensorId> = inputs.iter().map(|t| t.id()).collect();
-    let grads = run(outputs, seeds, &targets, create_graph);
+    let grads = run(&topological_order(outputs), outputs, seeds, &targets, create_graph);
     inputs
         .iter()
         .map(|x| grads.get(&x.id()).cloned().unwrap_or_else(|| x.zeros_like()))
@@ -104,20 +104,20 @@ fn seed_gradients(outputs: &[Tensor], grad_outputs: Option<&[Tensor]>) -> Vec<Te
     }
 }
 
-/// Runs the rules from `outputs` back to the tensors in `targets`; returns the accumulated
-/// gradient of every target reached.
+/// Runs the rules from `outputs` back to the tensors in `targets` over `order` (the outputs'
+/// `topological_order`); returns the accumulated gradient of every target reached.
 fn run(
+    order: &[Tensor],
     outputs: &[Tensor],
     seeds: Vec<Tensor>,
     targets: &HashSet<TensorId>,
     create_graph: bool,
 ) -> HashMap<TensorId, Tensor> {
     let _mode = grad_mode::set_enabled(create_graph);
-    let order = topological_order(outputs);
 
     // A tensor matters if it is a target or some parent matters.
     let mut relevant: HashSet<TensorId> = HashSet::new();
-    for t in &order {
+    for t in order {
         let hit = targets.contains(&t.id())
             || t.op()
                 .is_some_and(|op| op.parents().iter().any(|p| relevant.contains(&p.id())));
@@ -181,15 +181,15 @@ fn accumulate(grads: &mut HashMap<TensorId, Tensor>, id: TensorId, g: Tensor) {
 /// Accumulates the gradient of `output` into the `.grad()` of every leaf that requires
 /// gradients (PyTorch's `Tensor.backward`). `grad_output` defaults to 1 for a scalar output.
 pub fn backward(output: &Tensor, grad_output: Option<&Tensor>, create_graph: bool) {
-    let leaves: Vec<Tensor> = topological_order(std::slice::from_ref(output))
-        .into_iter()
-        .filter(|t| t.is_leaf() && t.requires_grad())
-        .collect();
-    let seeds = seed_gradients(std::slice::from_ref(output), grad_output.map(std::slice::from_ref));
+    let outputs = std::slice::from_ref(output);
+    // One walk of the graph serves both to find the leaves and to run the rules.
+    let order = topological_order(outputs);
+    let leaves: Vec<&Tensor> = order.iter().filter(|t| t.is_leaf() && t.requires_grad()).collect();
+    let seeds = seed_gradients(outputs, grad_output.map(std::slice::from_ref));
     let targets: HashSet<TensorId> = leaves.iter().map(|t| t.id()).collect();
-    let grads = run(std::slice::from_ref(output), seeds, &targets, create_graph);
+    let grads = run(&order, outputs, seeds, &targets, create_graph);
     let _mode = grad_mode::set_enabled(create_graph);
-    for leaf in &leaves {
+    for leaf in leaves {
         if let Some(g) = grads.get(&leaf.id()) {
             // One lock for read-add-write, so concurrent backward calls lose nothing.
             leaf.accumulate_grad(|prev| {

@@ -1,7 +1,7 @@
 //! Reverse-mode automatic differentiation to any order.
 //!
 //! - [`op`]: what a tensor records about how it was made;
-//! - [`rules`]: the gradient of every op, written in differentiable tensor ops;
+//! - `rules`: the gradient of every op, written in differentiable tensor ops;
 //! - [`engine`]: `grad()` / `backward()`;
 //! - [`grad_mode`]: `no_grad()` and friends.
 

@@ -155,9 +155,9 @@ impl Op {
     /// A short name for messages.
     pub fn name(&self) -> String {
         match self {
-            Op::Unary(op, _) => format!("{op:?}"),
-            Op::Binary(op, _, _) => format!("{op:?}"),
-            Op::Reduce { op, .. } => format!("{op:?}"),
+            Op::Unary(op, _) => op.name().into(),
+            Op::Binary(op, _, _) => op.name().into(),
+            Op::Reduce { op, .. } => op.name().into(),
             Op::Custom(c, _) => c.name().to_string(),
             Op::Where(..) => "Where".into(),
             Op::ToDType(_) => "ToDType".into(),

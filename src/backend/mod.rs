@@ -12,61 +12,45 @@ pub use storage::Storage;
 
 use crate::{DType, Layout, Result};
 
-/// Elementwise functions of one float tensor.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum UnaryOp {
-    Neg,
-    Recip,
-    Exp,
-    Log,
-    Log1p,
-    Sqrt,
-    Tanh,
-    Sigmoid,
-    Relu,
-    Abs,
-    Sign,
-    Sin,
-    Cos,
+/// Declares a fieldless op enum with `name()`: the variant's name as a `&'static str`, so hot
+/// paths can label their panics without formatting a string on every call.
+macro_rules! op_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant),*
+        }
+
+        impl $name {
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => stringify!($variant)),*
+                }
+            }
+        }
+    };
 }
 
-/// Elementwise functions of two float tensors of one (broadcast) shape.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum BinaryOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Pow,
-    Maximum,
-    Minimum,
-}
+op_enum!(
+    /// Elementwise functions of one float tensor.
+    UnaryOp { Neg, Recip, Exp, Log, Log1p, Sqrt, Tanh, Sigmoid, Relu, Abs, Sign, Sin, Cos });
 
-/// Elementwise comparisons giving a `Bool` mask.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
+op_enum!(
+    /// Elementwise functions of two float tensors of one (broadcast) shape.
+    BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum });
 
-/// Reductions over a set of dimensions.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ReduceOp {
-    Sum,
-    Max,
-    Min,
-}
+op_enum!(
+    /// Elementwise comparisons giving a `Bool` mask.
+    CmpOp { Eq, Ne, Lt, Le, Gt, Ge });
 
-/// Reductions to the index of the extreme value along one dimension (first one on ties).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ArgReduceOp {
-    ArgMax,
-    ArgMin,
-}
+op_enum!(
+    /// Reductions over a set of dimensions.
+    ReduceOp { Sum, Max, Min });
+
+op_enum!(
+    /// Reductions to the index of the extreme value along one dimension (first one on ties).
+    ArgReduceOp { ArgMax, ArgMin });
 
 /// Geometry of a 2-D convolution (groups = 1), PyTorch's `Conv2d` arguments.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]

@@ -51,29 +51,29 @@ pub(crate) fn check_dim(op: &str, dim: usize, shape: &[usize]) {
 
 impl Tensor {
     pub(crate) fn unary(&self, op: UnaryOp) -> Tensor {
-        check_float(&format!("{op:?}"), self);
-        let s = device_ok(self.storage().unary(self.layout(), op), &format!("{op:?}"));
+        check_float(op.name(), self);
+        let s = device_ok(self.storage().unary(self.layout(), op), op.name());
         Tensor::from_op(s, self.shape(), &[self], || Op::Unary(op, self.clone()))
     }
 
     pub(crate) fn binary(&self, rhs: &Tensor, op: BinaryOp) -> Tensor {
-        let name = format!("{op:?}");
-        check_same(&name, self, rhs);
-        check_float(&name, self);
-        let shape = broadcast(&name, self.shape(), rhs.shape());
+        let name = op.name();
+        check_same(name, self, rhs);
+        check_float(name, self);
+        let shape = broadcast(name, self.shape(), rhs.shape());
         let la = self.layout().expand(&shape).expect("broadcast checked");
         let lb = rhs.layout().expand(&shape).expect("broadcast checked");
-        let s = device_ok(self.storage().binary(&la, &rhs.storage(), &lb, op), &name);
+        let s = device_ok(self.storage().binary(&la, &rhs.storage(), &lb, op), name);
         Tensor::from_op(s, &shape, &[self, rhs], || Op::Binary(op, self.clone(), rhs.clone()))
     }
 
     fn compare(&self, rhs: &Tensor, op: CmpOp) -> Tensor {
-        let name = format!("{op:?}");
-        check_same(&name, self, rhs);
-        let shape = broadcast(&name, self.shape(), rhs.shape());
+        let name = op.name();
+        check_same(name, self, rhs);
+        let shape = broadcast(name, self.shape(), rhs.shape());
         let la = self.layout().expand(&shape).expect("broadcast checked");
         let lb = rhs.layout().expand(&shape).expect("broadcast checked");
-        let s = device_ok(self.storage().compare(&la, &rhs.storage(), &lb, op), &name);
+        let s = device_ok(self.storage().compare(&la, &rhs.storage(), &lb, op), name);
         // Masks are piecewise constant: never part of the graph.
         Tensor::from_op(s, &shape, &[], || unreachable!("comparisons are not differentiable"))
     }
@@ -270,9 +270,9 @@ impl Tensor {
     }
 
     fn reduce(&self, op: ReduceOp, dims: &[usize], keepdim: bool) -> Tensor {
-        let name = format!("{op:?}");
-        let dims = Tensor::normalize_dims(&name, dims, self.shape());
-        let s = device_ok(self.storage().reduce(self.layout(), op, &dims), &name);
+        let name = op.name();
+        let dims = Tensor::normalize_dims(name, dims, self.shape());
+        let s = device_ok(self.storage().reduce(self.layout(), op, &dims), name);
         let shape = reduced_shape(self.shape(), &dims, keepdim);
         let parents: &[&Tensor] = if self.dtype().is_float() { &[self] } else { &[] };
         Tensor::from_op(s, &shape, parents, || Op::Reduce {
@@ -310,9 +310,9 @@ impl Tensor {
     }
 
     fn arg_reduce(&self, op: ArgReduceOp, dim: usize, keepdim: bool) -> Tensor {
-        let name = format!("{op:?}");
-        check_dim(&name, dim, self.shape());
-        let s = device_ok(self.storage().arg_reduce(self.layout(), op, dim), &name);
+        let name = op.name();
+        check_dim(name, dim, self.shape());
+        let s = device_ok(self.storage().arg_reduce(self.layout(), op, dim), name);
         let shape = reduced_shape(self.shape(), &[dim], keepdim);
         Tensor::from_op(s, &shape, &[], || unreachable!("argmax is not differentiable"))
     }

@@ -4,7 +4,7 @@
 use super::element::{Element, FloatElement};
 use super::strided::Plan;
 use super::CpuStorage;
-use crate::backend::{BinaryOp, CmpOp, UnaryOp};
+use crate::backend::{BackendStorage, BinaryOp, CmpOp, UnaryOp};
 use crate::{DType, Layout};
 
 /// `out[i] = f(a[i])` over the layout's elements, row-major.
@@ -165,7 +165,7 @@ pub fn to_dtype(src: &CpuStorage, layout: &Layout, dtype: DType) -> CpuStorage {
         };
     }
     // Same dtype: a plain copy (avoids the f64 round trip, exact for every i64).
-    if src.dtype_of() == dtype {
+    if BackendStorage::dtype(src) == dtype {
         return crate::backend::cpu::map_any!(src, v => super::strided::contiguous_copy(v, layout));
     }
     match src {
@@ -173,11 +173,5 @@ pub fn to_dtype(src: &CpuStorage, layout: &Layout, dtype: DType) -> CpuStorage {
         CpuStorage::F64(v) => to!(v),
         CpuStorage::I64(v) => to!(v),
         CpuStorage::Bool(v) => to!(v),
-    }
-}
-
-impl CpuStorage {
-    fn dtype_of(&self) -> DType {
-        crate::backend::BackendStorage::dtype(self)
     }
 }

@@ -3,6 +3,7 @@
 use super::element::Element;
 use super::strided::{contiguous_cow, Plan};
 use super::CpuStorage;
+use crate::backend::BackendStorage;
 use crate::layout::contiguous_strides;
 use crate::Layout;
 use rayon::prelude::*;
@@ -40,8 +41,8 @@ pub fn cat(parts: &[(&CpuStorage, &Layout)], dim: usize) -> CpuStorage {
                     CpuStorage::$variant(v) => (v.as_slice(), *l),
                     other => panic!(
                         "cat: all tensors must share a dtype, got {:?} and {}",
-                        parts[0].0.dtype_name(),
-                        other.dtype_name()
+                        parts[0].0.dtype(),
+                        other.dtype()
                     ),
                 })
                 .collect();
@@ -53,12 +54,6 @@ pub fn cat(parts: &[(&CpuStorage, &Layout)], dim: usize) -> CpuStorage {
         CpuStorage::F64(_) => typed!(F64),
         CpuStorage::I64(_) => typed!(I64),
         CpuStorage::Bool(_) => typed!(Bool),
-    }
-}
-
-impl CpuStorage {
-    fn dtype_name(&self) -> &'static str {
-        crate::backend::BackendStorage::dtype(self).as_str()
     }
 }
 

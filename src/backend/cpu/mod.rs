@@ -116,7 +116,7 @@ impl BackendStorage for CpuStorage {
     }
 
     fn unary(&self, layout: &Layout, op: UnaryOp) -> Result<Self> {
-        Ok(map_float!(format!("{op:?}"), self, v => elementwise::unary(v, layout, op)))
+        Ok(map_float!(op.name(), self, v => elementwise::unary(v, layout, op)))
     }
 
     fn binary(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: BinaryOp) -> Result<Self> {
