@@ -5,6 +5,7 @@
 mod composed;
 mod elementwise;
 mod indexing;
+mod layers;
 mod nn;
 mod reductions;
 mod views;
