@@ -7,6 +7,7 @@
 
 mod activation;
 mod batch_norm;
+mod clamp;
 mod conv;
 mod dropout;
 mod flatten;
@@ -20,6 +21,7 @@ mod sequential;
 
 pub use activation::{Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh};
 pub use batch_norm::{BatchNorm, BatchNormConfig};
+pub use clamp::Clamp;
 pub use conv::{Conv2d, Conv2dConfig};
 pub use dropout::{shared_generator, Dropout, SharedGenerator};
 pub use flatten::Flatten;
