@@ -10,6 +10,9 @@ pub enum Error {
     /// A device could not be opened or an operation failed on it.
     #[error("device error: {0}")]
     Device(String),
+    /// A configuration that cannot work, with what to change.
+    #[error("configuration error: {0}")]
+    Config(String),
     /// A gradient check found an analytical derivative that disagrees with finite differences.
     #[error(transparent)]
     Gradcheck(Box<crate::check::GradcheckError>),

@@ -21,6 +21,7 @@ mod device;
 mod dtype;
 mod error;
 pub mod layout;
+pub mod learnable;
 pub mod models;
 pub mod nn;
 pub mod tensor;

@@ -1,0 +1,12 @@
+//! The learnable loss of DESIGN §4: the loss network E(p, y), its exact Hessian trace in p by
+//! three routes, and the penalties that make E non-negative, convex and 1-Lipschitz in p.
+
+mod activation;
+mod loss_network;
+mod penalties;
+pub mod trace;
+
+pub use activation::Activation;
+pub use loss_network::{BnMode, LossNetwork, LossNetworkConfig};
+pub use penalties::Penalties;
+pub use trace::{energy_terms, resolve_method, vacuous_reason, EnergyTerms, TraceDefinition, TraceMethod};
