@@ -21,6 +21,7 @@ mod device;
 mod dtype;
 mod error;
 pub mod layout;
+pub mod loss;
 pub mod tensor;
 
 // README.md's Rust examples run as doctests, so the README cannot drift from the API.

@@ -5,6 +5,7 @@
 mod composed;
 mod elementwise;
 mod indexing;
+mod losses;
 mod nn;
 mod reductions;
 mod views;
