@@ -22,6 +22,7 @@ mod dtype;
 mod error;
 pub mod layout;
 pub mod learnable;
+pub mod loss;
 pub mod models;
 pub mod nn;
 pub mod tensor;

@@ -154,11 +154,8 @@ fn per_sample_trace_equals_the_trace_of_the_elementwise_hessian() {
             }
             row.copy_from_slice(&gi[b * c..(b + 1) * c]);
         }
-        for i in 0..c {
-            for j in 0..c {
-                assert!((hessian[i][j] - hessian[j][i]).abs() < 1e-12, "Hessian not symmetric");
-            }
-        }
+        let symmetric = (0..c).all(|i| (0..c).all(|j| (hessian[i][j] - hessian[j][i]).abs() < 1e-12));
+        assert!(symmetric, "Hessian not symmetric: {hessian:?}");
         let trace: f64 = (0..c).map(|i| hessian[i][i]).sum();
         let fast = terms.trace.to_f64_vec()[b];
         assert!(

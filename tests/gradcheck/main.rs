@@ -6,6 +6,7 @@ mod composed;
 mod elementwise;
 mod indexing;
 mod layers;
+mod losses;
 mod nn;
 mod reductions;
 mod views;

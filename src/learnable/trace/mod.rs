@@ -140,7 +140,7 @@ fn grad_or_zeros(scalar: &Tensor, wrt: &Tensor) -> Tensor {
     if !scalar.requires_grad() {
         return wrt.zeros_like();
     }
-    crate::grad(&[scalar.clone()], std::slice::from_ref(wrt), None, true).remove(0)
+    crate::grad(std::slice::from_ref(scalar), std::slice::from_ref(wrt), None, true).remove(0)
 }
 
 impl fmt::Display for TraceDefinition {
