@@ -1,4 +1,5 @@
-//! Errors returned (not panicked) by the library: device faults and failed gradient checks.
+//! Errors returned (not panicked) by the library: device faults, bad configurations, bad data
+//! and checkpoint files, I/O, and failed gradient checks.
 //!
 //! Programmer errors — mismatched shapes, dtypes or devices — panic with a message naming the op
 //! and the shapes, like PyTorch's RuntimeError; everything a caller can reasonably recover from
@@ -13,6 +14,19 @@ pub enum Error {
     /// A configuration that cannot work, with what to change.
     #[error("configuration error: {0}")]
     Config(String),
+    /// A data file is missing, truncated or malformed; the message names the file and the fault.
+    #[error("data error: {0}")]
+    Data(String),
+    /// A checkpoint could not be written or does not match the model it is loaded into; the
+    /// message names the file and the first mismatch.
+    #[error("checkpoint error: {0}")]
+    Checkpoint(String),
+    /// A file or folder could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     /// A gradient check found an analytical derivative that disagrees with finite differences.
     #[error(transparent)]
     Gradcheck(Box<crate::check::GradcheckError>),
@@ -26,3 +40,13 @@ impl From<crate::check::GradcheckError> for Error {
 
 /// Shorthand for `std::result::Result<T, learnloss::Error>`.
 pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
