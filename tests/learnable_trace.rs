@@ -2,15 +2,15 @@
 //! penalties and the gradients of the penalties in both networks' parameters and p), the
 //! per-sample trace equals the trace of the Hessian built element by element, the seed's trace
 //! with a batch-normalised first layer is zero, and the penalties' gradients (third order) pass
-//! gradcheck through every method.
+//! gradcheck through every method; the full objective (task + λ·penalties) and the presets.
 
 mod common;
 
 use common::panic_message;
 use learnloss::check::gradcheck;
 use learnloss::learnable::{
-    energy_terms, vacuous_reason, Activation, BnMode, EnergyTerms, LossNetwork, LossNetworkConfig, Penalties,
-    TraceDefinition, TraceMethod,
+    energy_terms, learnable_objective, vacuity_warning, vacuous_reason, Activation, BnMode, EnergyTerms, LossNetwork,
+    LossNetworkConfig, ObjectiveConfig, Penalties, Preset, TraceDefinition, TraceMethod,
 };
 use learnloss::nn::{Module, Spec};
 use learnloss::{grad, DType, Device, Error, Generator, Tensor};
@@ -272,4 +272,82 @@ fn penalty_gradients_pass_gradcheck_through_every_method() {
             gradcheck(f, &inputs).unwrap_or_else(|e| panic!("{activation} bn={bn} {method}: {e}"));
         }
     }
+}
+
+#[test]
+fn objective_is_task_plus_lambda_penalties_and_passes_gradcheck() {
+    // total = BCE(p, y) + λ·(nonneg + convex + lips), differentiable in the logits (the classifier
+    // side) and in every loss-network parameter, for both presets' trace definitions.
+    for preset in [Preset::Seed, Preset::Meaningful] {
+        let mut cfg = preset.loss_network(3);
+        cfg.hidden = vec![5, 4, 3];
+        if preset == Preset::Seed {
+            // The seed's BatchNorm on the first layer makes the convexity term vacuous; keep one
+            // coupled layer that is not the first so that every term has a gradient to check.
+            cfg.bn_after = vec![1];
+            cfg.activation = Activation::Tanh;
+        }
+        let objective = ObjectiveConfig {
+            lambda: 0.3,
+            ..ObjectiveConfig::for_preset(preset)
+        };
+        let net = network(cfg.clone(), 31);
+        let (logits, y) = batch(4, 3, 32);
+        let p = logits.softmax(1).clamp(Some(1e-7), Some(1.0 - 1e-7));
+        let terms = learnable_objective(&net, &p, &y, &objective).unwrap();
+        // The task term by hand: -mean(y·log p + (1-y)·log(1-p)).
+        let (pv, yv) = (p.to_vec::<f64>(), y.to_vec::<f64>());
+        let bce = -pv
+            .iter()
+            .zip(&yv)
+            .map(|(p, y)| y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+            .sum::<f64>()
+            / pv.len() as f64;
+        assert!((terms.task.item() - bce).abs() < 1e-14, "{preset}: task {}", terms.task.item());
+        let expected = bce + 0.3 * (terms.nonneg.item() + terms.convex.item() + terms.lips.item());
+        assert!((terms.total.item() - expected).abs() < 1e-14, "{preset}: total");
+        assert!(terms.convex.item() >= 0.0 && terms.lips.item() > 0.0);
+
+        let mut inputs = vec![logits];
+        inputs.extend(net.parameters());
+        let f = |a: &[Tensor]| {
+            let mut net = network(cfg.clone(), 31);
+            net.set_parameters(&a[1..]);
+            let p = a[0].softmax(1).clamp(Some(1e-7), Some(1.0 - 1e-7));
+            learnable_objective(&net, &p, &y, &objective).unwrap().total
+        };
+        gradcheck(f, &inputs).unwrap_or_else(|e| panic!("{preset}: {e}"));
+    }
+}
+
+#[test]
+fn presets_are_the_seed_and_the_meaningful_penalty() {
+    let seed = Preset::Seed.loss_network(10);
+    assert_eq!(seed, LossNetworkConfig::seed(10));
+    assert_eq!(Preset::Seed.trace_definition(), TraceDefinition::Seed);
+    let meaningful = Preset::Meaningful.loss_network(10);
+    assert_eq!(meaningful.activation, Activation::Softplus);
+    assert_eq!(meaningful.bn, BnMode::None);
+    assert_eq!(Preset::Meaningful.trace_definition(), TraceDefinition::PerSample);
+    assert_eq!("Meaningful".parse::<Preset>(), Ok(Preset::Meaningful));
+    assert!("loose".parse::<Preset>().unwrap_err().contains("seed or meaningful"));
+
+    // The seed preset is vacuous and says so once; the meaningful one is not.
+    let seed_net = network(seed, 1);
+    let warning = vacuity_warning(&seed_net, &ObjectiveConfig::for_preset(Preset::Seed)).unwrap();
+    assert!(warning.contains("identically zero"), "{warning}");
+    let meaningful_net = network(meaningful, 1);
+    assert!(vacuity_warning(&meaningful_net, &ObjectiveConfig::for_preset(Preset::Meaningful)).is_none());
+    // And its trace is not zero: the penalty can act.
+    let (logits, y) = batch(6, 10, 2);
+    let terms = energy_terms(
+        &meaningful_net,
+        &logits.softmax(1),
+        &y,
+        TraceDefinition::PerSample,
+        TraceMethod::Auto,
+    )
+    .unwrap();
+    assert!(terms.trace.abs().max_all().item() > 1e-6);
+    assert_eq!(terms.method, TraceMethod::ForwardLaplacian);
 }

@@ -3,10 +3,12 @@
 
 mod activation;
 mod loss_network;
+mod objective;
 mod penalties;
 pub mod trace;
 
 pub use activation::Activation;
 pub use loss_network::{BnMode, LossNetwork, LossNetworkConfig};
+pub use objective::{learnable_objective, vacuity_warning, ObjectiveConfig, ObjectiveTerms, Preset, SEED_LAMBDA};
 pub use penalties::Penalties;
 pub use trace::{energy_terms, resolve_method, vacuous_reason, EnergyTerms, TraceDefinition, TraceMethod};
