@@ -303,7 +303,11 @@ fn objective_is_task_plus_lambda_penalties_and_passes_gradcheck() {
             .map(|(p, y)| y * p.ln() + (1.0 - y) * (1.0 - p).ln())
             .sum::<f64>()
             / pv.len() as f64;
-        assert!((terms.task.item() - bce).abs() < 1e-14, "{preset}: task {}", terms.task.item());
+        assert!(
+            (terms.task.item() - bce).abs() < 1e-14,
+            "{preset}: task {}",
+            terms.task.item()
+        );
         let expected = bce + 0.3 * (terms.nonneg.item() + terms.convex.item() + terms.lips.item());
         assert!((terms.total.item() - expected).abs() < 1e-14, "{preset}: total");
         assert!(terms.convex.item() >= 0.0 && terms.lips.item() > 0.0);

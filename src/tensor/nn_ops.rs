@@ -33,6 +33,16 @@ impl Tensor {
                 let out = self.matmul(&rhs.unsqueeze(1));
                 out.squeeze(out.rank() - 1)
             }
+            (r, 2) if r > 2 => {
+                // PyTorch's fold: `[*, M, K] · [K, N]` is one `[(*·M), K] · [K, N]` product
+                // instead of one small product per batch element, and its backward then needs
+                // no sum over a broadcast batch of weight gradients.
+                let k = self.shape()[r - 1];
+                let rows = self.numel() / k.max(1);
+                let mut shape = self.shape()[..r - 1].to_vec();
+                shape.push(rhs.dim(1));
+                self.reshape(&[rows, k]).matmul_nd(rhs).reshape(&shape)
+            }
             _ => self.matmul_nd(rhs),
         }
     }

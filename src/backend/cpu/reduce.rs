@@ -51,7 +51,55 @@ fn extreme_run<T: Element>(x: &[T], better: impl Fn(T, T) -> bool) -> T {
     best
 }
 
+/// `[O, R, K]` sizes when `dims` are one run of adjacent dimensions of a contiguous layout with
+/// kept dimensions after them, so the sum can add whole rows of K without a transposing copy.
+fn leading_run_split(layout: &Layout, dims: &[usize]) -> Option<(usize, usize, usize)> {
+    let mut sorted = dims.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let (&first, &last) = (sorted.first()?, sorted.last()?);
+    let shape = layout.shape();
+    let adjacent = last - first + 1 == sorted.len();
+    if !adjacent || last + 1 >= shape.len() || layout.contiguous_range().is_none() {
+        return None;
+    }
+    let size = |r: std::ops::Range<usize>| shape[r].iter().product::<usize>();
+    Some((size(0..first), size(first..last + 1), size(last + 1..shape.len())))
+}
+
+/// `out[o, k] = Σ_r x[o, r, k]`, r in order for every output element (deterministic whatever
+/// the thread count), rows of K added as vectors. Batch sums of gradients take this path.
+fn sum_leading_run<T: Element>(x: &[T], (outer, run, inner): (usize, usize, usize)) -> Vec<T> {
+    let mut out = vec![T::ZERO; outer * inner];
+    // Chunks of columns large enough to amortise a task, small enough to stay in L1.
+    let cols = inner.min(1024);
+    let task = |(index, dst): (usize, &mut [T])| {
+        let per_outer = inner.div_ceil(cols);
+        let (o, c0) = (index / per_outer, (index % per_outer) * cols);
+        let base = o * run * inner + c0;
+        for r in 0..run {
+            let row = &x[base + r * inner..base + r * inner + dst.len()];
+            for (d, &v) in dst.iter_mut().zip(row) {
+                *d = d.plus(v);
+            }
+        }
+    };
+    let chunks = out.chunks_mut(inner).flat_map(|row| row.chunks_mut(cols)).enumerate();
+    if outer * run * inner < PAR_THRESHOLD {
+        chunks.for_each(task);
+    } else {
+        chunks.collect::<Vec<_>>().into_par_iter().for_each(task);
+    }
+    out
+}
+
 pub fn reduce<T: Element>(src: &[T], layout: &Layout, op: ReduceOp, dims: &[usize]) -> Vec<T> {
+    if op == ReduceOp::Sum {
+        if let Some(split) = leading_run_split(layout, dims).filter(|&(_, _, inner)| inner >= 8) {
+            let range = layout.contiguous_range().expect("checked by leading_run_split");
+            return sum_leading_run(&src[range], split);
+        }
+    }
     let (perm, outer, inner) = split_layout(layout, dims);
     if inner == 0 {
         assert!(

@@ -1,0 +1,67 @@
+//! The second-order workloads shared by the criterion bench (`second_order.rs`) and the memory
+//! harness (`penalty_memory.rs`): inputs are made once, each call runs one step from scratch.
+
+#![allow(dead_code)] // each bench target uses a different part
+
+use learnloss::learnable::{energy_terms, LossNetwork, Penalties, Preset, TraceMethod};
+use learnloss::loss::one_hot;
+use learnloss::nn::{Module, Spec};
+use learnloss::{grad, DType, Device, Generator, Tensor};
+
+/// The seed's batch size for the learnable method.
+pub const BATCH: usize = 1024;
+/// MNIST-like, Oxford-IIIT Pet, CIFAR-100.
+pub const CLASS_COUNTS: [usize; 3] = [10, 37, 100];
+
+/// The exact trace methods that apply to a preset (the forward Laplacian needs independent
+/// samples, which the seed's training-mode BatchNorm does not give).
+pub fn methods_for(preset: Preset) -> Vec<TraceMethod> {
+    match preset {
+        Preset::Seed => vec![TraceMethod::Loop, TraceMethod::Batched],
+        Preset::Meaningful => vec![TraceMethod::Loop, TraceMethod::Batched, TraceMethod::ForwardLaplacian],
+    }
+}
+
+/// A loss network of the preset and a batch of classifier-like probabilities with labels.
+pub struct PenaltyBatch {
+    pub preset: Preset,
+    pub net: LossNetwork,
+    /// `[B, C]` softmax probabilities clamped like the classifier's, a leaf requiring grad.
+    pub p: Tensor,
+    /// `[B, C]` one-hot labels in f32.
+    pub y: Tensor,
+}
+
+impl PenaltyBatch {
+    pub fn new(preset: Preset, classes: usize, batch: usize) -> PenaltyBatch {
+        let dev = Device::Cpu;
+        let mut gen = Generator::new(classes as u64);
+        let net = LossNetwork::new(preset.loss_network(classes), &Spec::default(), &mut gen);
+        let logits = Tensor::randn(&[batch, classes], DType::F32, &dev, &mut gen).mul_scalar(2.0);
+        let p = logits
+            .softmax(1)
+            .clamp(Some(1e-7), Some(1.0 - 1e-7))
+            .detach()
+            .requires_grad_(true);
+        let labels: Vec<i64> = (0..batch).map(|i| ((i * 7919) % classes) as i64).collect();
+        let y = one_hot(&Tensor::from_vec(labels, &[batch], &dev), classes).to_dtype(DType::F32);
+        PenaltyBatch { preset, net, p, y }
+    }
+
+    /// The energy, its gradient and the trace, as graphs (what the penalties are built from).
+    pub fn trace(&self, method: TraceMethod) -> Tensor {
+        let terms = energy_terms(&self.net, &self.p, &self.y, self.preset.trace_definition(), method)
+            .expect("the bench only runs methods that apply");
+        terms.trace
+    }
+
+    /// The penalties and their gradients in every loss-network parameter and in p.
+    pub fn penalty_step(&self, method: TraceMethod) -> Vec<Tensor> {
+        let terms = energy_terms(&self.net, &self.p, &self.y, self.preset.trace_definition(), method)
+            .expect("the bench only runs methods that apply");
+        let total = Penalties::new(&terms).sum();
+        let mut wrt = self.net.parameters();
+        wrt.push(self.p.clone());
+        grad(&[total], &wrt, None, false)
+    }
+}
