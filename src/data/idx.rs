@@ -25,28 +25,29 @@ fn data_error(name: &Path, fault: impl std::fmt::Display) -> Error {
     Error::Data(format!("{}: {fault}", name.display()))
 }
 
-/// The big-endian `u32` header fields after the magic, or a "truncated" error.
+/// The big-endian `u32` header fields after the magic. The magic is checked first, so a file
+/// of the wrong kind is reported as such even when it is also too short.
 fn header(bytes: &[u8], name: &Path, magic: u32, dims: usize, what: &str) -> Result<Vec<usize>> {
-    let header_len = 4 * (dims + 1);
-    let head = bytes.get(..header_len).ok_or_else(|| {
-        data_error(
-            name,
-            format!(
-                "truncated: {} bytes is shorter than the {header_len}-byte IDX {what} header",
-                bytes.len()
-            ),
-        )
-    })?;
-    let words: Vec<u32> = head
+    let words: Vec<u32> = bytes
         .chunks_exact(4)
+        .take(dims + 1)
         .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
         .collect();
-    if words[0] != magic {
+    if let Some(&found) = words.first() {
+        if found != magic {
+            return Err(data_error(
+                name,
+                format!("wrong magic number {found:#010x}, expected {magic:#010x} (IDX {what})"),
+            ));
+        }
+    }
+    if words.len() < dims + 1 {
         return Err(data_error(
             name,
             format!(
-                "wrong magic number {:#010x}, expected {magic:#010x} (IDX {what})",
-                words[0]
+                "truncated: {} bytes is shorter than the {}-byte IDX {what} header",
+                bytes.len(),
+                4 * (dims + 1)
             ),
         ));
     }
