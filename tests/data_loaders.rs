@@ -668,3 +668,67 @@ fn dataset_new_rejects_inconsistent_parts_and_subset_keeps_order() {
     assert_eq!(sub.num_classes(), 2);
     assert!(format!("{ds:?}").contains("len: 3"));
 }
+
+// ---------------------------------------------------------------- no panics
+
+/// Every prefix of `original` and a few hundred seeded corruptions of it, written to `path`,
+/// must give `Ok` or `Err` from `load` — never a panic — and every prefix short of the last
+/// `tolerated_tail` bytes an error. (A JPEG cut after its last scan data, in the end-of-image
+/// marker, still decodes completely.)
+fn survive_damage(
+    path: &Path,
+    original: &[u8],
+    tolerated_tail: usize,
+    load: impl Fn() -> learnloss::Result<(Dataset, Dataset)>,
+) {
+    for len in 0..original.len() {
+        write(path, &original[..len]);
+        let loaded = load().is_ok();
+        assert!(
+            !loaded || len + tolerated_tail >= original.len(),
+            "a {len}-byte prefix of {} loaded",
+            path.display()
+        );
+    }
+    let mut gen = learnloss::Generator::new(3);
+    for _ in 0..300 {
+        let mut damaged = original.to_vec();
+        for _ in 0..1 + gen.below(4) {
+            let at = gen.below(damaged.len() as u64) as usize;
+            damaged[at] = gen.below(256) as u8;
+        }
+        write(path, &damaged);
+        let _ = load();
+    }
+    write(path, original);
+    assert!(load().is_ok());
+}
+
+#[test]
+fn damaged_files_give_errors_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    write_idx_set(dir.path(), true);
+    let images = gz(&idx_images(3, 2, 3, &pattern(18, 0)));
+    survive_damage(&dir.path().join("train-images-idx3-ubyte.gz"), &images, 0, || {
+        load_mnist(dir.path())
+    });
+    let labels = idx_labels(&[1, 7]);
+    let raw = dir.path().join("t10k-labels-idx1-ubyte");
+    std::fs::remove_file(dir.path().join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    survive_damage(&raw, &labels, 0, || load_mnist(dir.path()));
+
+    let cifar = tempfile::tempdir().unwrap();
+    write_cifar10(cifar.path());
+    let record = cifar_record(&[9], 100);
+    let test_batch = cifar.path().join("test_batch.bin");
+    for len in [0, 1, 1000, 3072, 3074, 6145] {
+        write(&test_batch, &record.repeat(2)[..len]);
+        data_error_naming(load_cifar10(cifar.path()), "test_batch.bin");
+    }
+
+    let root = tempfile::tempdir().unwrap();
+    let pet = write_pet(root.path());
+    let jpeg_path = pet.join("images/Abyssinian_2.jpg");
+    let jpeg = std::fs::read(&jpeg_path).unwrap();
+    survive_damage(&jpeg_path, &jpeg, 16, || load_oxford_pet(&pet));
+}
