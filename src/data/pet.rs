@@ -191,3 +191,22 @@ pub(crate) fn load_oxford_pet_from(roots: &[PathBuf]) -> Result<(Dataset, Datase
 pub fn load_oxford_pet(dir: &Path) -> Result<(Dataset, Dataset)> {
     load_oxford_pet_from(&[dir.to_path_buf()])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::breed_name;
+
+    #[test]
+    fn breed_names_follow_torchvision() {
+        for (image, breed) in [
+            ("Abyssinian_100", "Abyssinian"),
+            ("american_bulldog_12", "American Bulldog"),
+            ("Egyptian_Mau_5", "Egyptian Mau"),
+            ("staffordshire_bull_terrier_101", "Staffordshire Bull Terrier"),
+            ("yorkshire_terrier_9", "Yorkshire Terrier"),
+            ("noindex", "Noindex"),
+        ] {
+            assert_eq!(breed_name(image), breed);
+        }
+    }
+}
