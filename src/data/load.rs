@@ -18,8 +18,9 @@ fn default_roots(kind: DatasetKind) -> Vec<PathBuf> {
 }
 
 /// `(train, test)` of `kind`, read from `data_dir` (the dataset's own folder or the one holding
-/// it, as torchvision's `root`), or from [`default_roots`] when it is `None`. The embedded set
-/// ignores `data_dir`.
+/// it, as torchvision's `root`). When it is `None`, `./data` is searched (torchvision's customary
+/// `root`), and for Fashion-MNIST also [`DEBIAN_FASHION_MNIST_DIR`], where Debian's
+/// `dataset-fashion-mnist` package puts it. The embedded set ignores `data_dir`.
 ///
 /// Errors name the file and the fault, or, when no folder holds the dataset, list the folders
 /// searched and say how to get the data.
