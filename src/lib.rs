@@ -17,6 +17,7 @@
 pub mod autograd;
 pub mod backend;
 pub mod check;
+pub mod data;
 mod device;
 mod dtype;
 mod error;

@@ -103,6 +103,15 @@ impl Generator {
     pub fn below(&mut self, n: u64) -> u64 {
         self.rng.random_range(0..n)
     }
+
+    /// Shuffles `items` in place (Fisher–Yates, drawing with [`Generator::below`]), so a seed
+    /// fixes the permutation on every platform.
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            items.swap(i, j);
+        }
+    }
 }
 
 impl Tensor {
