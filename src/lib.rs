@@ -17,6 +17,7 @@
 pub mod autograd;
 pub mod backend;
 pub mod check;
+pub mod checkpoint;
 mod device;
 mod dtype;
 mod error;
