@@ -31,7 +31,13 @@ fn net(in_channels: usize, seed: u64) -> Sequential {
     let spec = Spec::f64();
     let mut gen = Generator::new(seed);
     Sequential::new()
-        .push(Conv2d::new(in_channels, 4, &Conv2dConfig::kernel(3).padding(1), &spec, &mut gen))
+        .push(Conv2d::new(
+            in_channels,
+            4,
+            &Conv2dConfig::kernel(3).padding(1),
+            &spec,
+            &mut gen,
+        ))
         .push(BatchNorm::new_2d(4, BatchNormConfig::default(), &spec))
         .push(ReLU)
         .push(MaxPool2d::new(2))
@@ -97,8 +103,14 @@ fn tensors_of_every_dtype_round_trip_bit_exactly() {
     let f32s = [0.0f32, -0.0, 1.5, f32::NAN, f32::INFINITY, f32::MIN_POSITIVE / 4.0];
     let tensors = vec![
         ("f32".to_string(), Tensor::from_slice(&f32s, &[2, 3], &DEV)),
-        ("f64".to_string(), Tensor::from_slice(&[-1e-300, 2.5, f64::NEG_INFINITY], &[3], &DEV)),
-        ("i64".to_string(), Tensor::from_slice(&[i64::MIN, -1, i64::MAX], &[3, 1], &DEV)),
+        (
+            "f64".to_string(),
+            Tensor::from_slice(&[-1e-300, 2.5, f64::NEG_INFINITY], &[3], &DEV),
+        ),
+        (
+            "i64".to_string(),
+            Tensor::from_slice(&[i64::MIN, -1, i64::MAX], &[3, 1], &DEV),
+        ),
         ("bool".to_string(), Tensor::from_slice(&[true, false, true], &[3], &DEV)),
         ("scalar".to_string(), Tensor::scalar(7.0, DType::I64, &DEV)),
         ("empty".to_string(), Tensor::zeros(&[0, 4], DType::F32, &DEV)),
@@ -126,7 +138,11 @@ fn tensors_of_every_dtype_round_trip_bit_exactly() {
 fn repeated_names_are_refused() {
     let dir = scratch("repeated");
     let t = Tensor::zeros(&[1], DType::F32, &DEV);
-    let r = save_tensors(dir.join("x.safetensors"), &[("a".into(), t.clone()), ("a".into(), t)], &BTreeMap::new());
+    let r = save_tensors(
+        dir.join("x.safetensors"),
+        &[("a".into(), t.clone()), ("a".into(), t)],
+        &BTreeMap::new(),
+    );
     assert!(checkpoint_message(r).contains("a appears twice"));
 }
 
@@ -184,8 +200,15 @@ fn module_file_round_trips_and_a_wrong_shape_is_reported_without_changes() {
     let before = bits(&wider.state_dict());
     let msg = checkpoint_message(load_into(&path, &wider));
     assert!(msg.contains(&path.display().to_string()), "{msg}");
-    assert!(msg.contains("0.weight has shape [4, 1, 3, 3], the model expects [4, 3, 3, 3]"), "{msg}");
-    assert_eq!(bits(&wider.state_dict()), before, "a failed load must leave the model unchanged");
+    assert!(
+        msg.contains("0.weight has shape [4, 1, 3, 3], the model expects [4, 3, 3, 3]"),
+        "{msg}"
+    );
+    assert_eq!(
+        bits(&wider.state_dict()),
+        before,
+        "a failed load must leave the model unchanged"
+    );
 }
 
 #[test]
@@ -209,7 +232,10 @@ fn missing_and_unexpected_names_are_reported() {
     entries[6].1 = entries[6].1.to_dtype(DType::F64);
     save_tensors(&path, &entries, &BTreeMap::new()).unwrap();
     let msg = checkpoint_message(load_into(&path, &model));
-    assert!(msg.contains("1.num_batches_tracked has dtype float64, the model expects int64"), "{msg}");
+    assert!(
+        msg.contains("1.num_batches_tracked has dtype float64, the model expects int64"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -220,7 +246,18 @@ fn truncated_files_are_errors_at_every_length() {
     let full = std::fs::read(&path).unwrap();
     let header_end = 8 + u64::from_le_bytes(full[..8].try_into().unwrap()) as usize;
     let cut = dir.join("cut.safetensors");
-    for len in [0, 1, 7, 8, 9, 20, header_end - 1, header_end, header_end + 1, full.len() - 1] {
+    for len in [
+        0,
+        1,
+        7,
+        8,
+        9,
+        20,
+        header_end - 1,
+        header_end,
+        header_end + 1,
+        full.len() - 1,
+    ] {
         std::fs::write(&cut, &full[..len]).unwrap();
         let msg = checkpoint_message(load_tensors(&cut));
         assert!(msg.contains(&cut.display().to_string()), "length {len}: {msg}");
@@ -240,7 +277,10 @@ fn garbage_bad_headers_and_missing_files_are_errors() {
     let path = dir.join("bad.safetensors");
     let cases: Vec<(Vec<u8>, &str)> = vec![
         ((0..200u32).map(|i| (i * 37 % 251) as u8).collect(), "does not fit"),
-        ([&1_000_000u64.to_le_bytes()[..], b"{}"].concat(), "header length 1000000 does not fit"),
+        (
+            [&1_000_000u64.to_le_bytes()[..], b"{}"].concat(),
+            "header length 1000000 does not fit",
+        ),
         ([&u64::MAX.to_le_bytes()[..], b"{}"].concat(), "does not fit"),
         ([&4u64.to_le_bytes()[..], b"{no}"].concat(), "corrupt header"),
         (
@@ -329,8 +369,14 @@ fn training_checkpoint_mismatches_name_the_file_and_change_nothing() {
     let mut opt = adam(&model);
     train_step(&model, &mut opt, 0);
     let gen = Generator::new(5);
-    save_training_checkpoint(&dir, &[("net", &model)], &[("opt", &opt)], &[("data", &gen)], &BTreeMap::new())
-        .unwrap();
+    save_training_checkpoint(
+        &dir,
+        &[("net", &model)],
+        &[("opt", &opt)],
+        &[("data", &gen)],
+        &BTreeMap::new(),
+    )
+    .unwrap();
 
     let wrong = net(3, 2);
     let before = bits(&wrong.state_dict());
@@ -342,7 +388,10 @@ fn training_checkpoint_mismatches_name_the_file_and_change_nothing() {
         &mut [("opt", &mut wrong_opt)],
         &mut [("data", &mut g)],
     ));
-    assert!(msg.contains(MODEL_FILE) && msg.contains("net.0.weight has shape [4, 1, 3, 3]"), "{msg}");
+    assert!(
+        msg.contains(MODEL_FILE) && msg.contains("net.0.weight has shape [4, 1, 3, 3]"),
+        "{msg}"
+    );
     assert_eq!(bits(&wrong.state_dict()), before);
     assert_eq!(g.state(), Generator::new(1).state());
 
@@ -355,5 +404,8 @@ fn training_checkpoint_mismatches_name_the_file_and_change_nothing() {
         &mut [("other", &mut g)],
     ));
     assert!(msg.contains("other.seed is missing"), "{msg}");
-    assert!(same_opt.state_dict().is_empty(), "a failed load must leave the optimizer unchanged");
+    assert!(
+        same_opt.state_dict().is_empty(),
+        "a failed load must leave the optimizer unchanged"
+    );
 }

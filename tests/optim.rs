@@ -66,9 +66,7 @@ fn sgd_reference(c: &SgdConfig) -> Vec<Vec<f64>> {
         let step: Vec<f64> = if c.momentum != 0.0 {
             let b: Vec<f64> = match &buf {
                 None => g.clone(),
-                Some(b) => (0..4)
-                    .map(|i| c.momentum * b[i] + (1.0 - c.dampening) * g[i])
-                    .collect(),
+                Some(b) => (0..4).map(|i| c.momentum * b[i] + (1.0 - c.dampening) * g[i]).collect(),
             };
             let d = if c.nesterov {
                 (0..4).map(|i| g[i] + c.momentum * b[i]).collect()
@@ -259,7 +257,10 @@ fn load_state_dict_reports_the_first_mismatch_and_changes_nothing() {
     let mut wrong_shape = good.clone();
     wrong_shape[1].1 = Tensor::zeros(&[2, 2], DType::F64, &dev);
     let e = adam.load_state_dict(&wrong_shape).unwrap_err().to_string();
-    assert!(e.contains("w.exp_avg has shape [2, 2], the optimizer expects [4]"), "{e}");
+    assert!(
+        e.contains("w.exp_avg has shape [2, 2], the optimizer expects [4]"),
+        "{e}"
+    );
 
     let mut wrong_dtype = good.clone();
     wrong_dtype[2].1 = Tensor::zeros(&[4], DType::F32, &dev);

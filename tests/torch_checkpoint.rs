@@ -61,7 +61,10 @@ fn classifier_checkpoint_loads_in_pytorch_with_the_same_outputs() {
     let out = match run {
         Ok(out) => out,
         Err(e) => {
-            assert!(!torch_required(), "LEARNLOSS_REQUIRE_TORCH=1 but python3 cannot run: {e}");
+            assert!(
+                !torch_required(),
+                "LEARNLOSS_REQUIRE_TORCH=1 but python3 cannot run: {e}"
+            );
             println!("skipped: python3 cannot run ({e})");
             return;
         }

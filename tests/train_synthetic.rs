@@ -41,7 +41,10 @@ fn patch_images(n: usize, gen: &mut Generator) -> (Tensor, Tensor) {
         }
         y.push(class as i64);
     }
-    (Tensor::from_vec(x, &[n, 1, 8, 8], &DEV), Tensor::from_vec(y, &[n], &DEV))
+    (
+        Tensor::from_vec(x, &[n, 1, 8, 8], &DEV),
+        Tensor::from_vec(y, &[n], &DEV),
+    )
 }
 
 fn accuracy(model: &dyn Module, x: &Tensor, y: &Tensor) -> f64 {
@@ -82,7 +85,10 @@ fn mlp_learns_gaussian_blobs() {
     let loss = train(&model, &x, &y, 0.05, 100);
     let (test_x, test_y) = blobs(300, &mut gen);
     let acc = accuracy(&model, &test_x, &test_y);
-    assert!(acc >= 0.95, "MLP accuracy {acc} (before training {before}, final loss {loss})");
+    assert!(
+        acc >= 0.95,
+        "MLP accuracy {acc} (before training {before}, final loss {loss})"
+    );
     assert_eq!(model.parameters()[0].dtype(), DType::F32);
 }
 
@@ -101,5 +107,8 @@ fn cnn_learns_where_the_bright_patch_is() {
     let loss = train(&model, &x, &y, 0.02, 60);
     let (test_x, test_y) = patch_images(200, &mut gen);
     let acc = accuracy(&model, &test_x, &test_y);
-    assert!(acc >= 0.95, "CNN accuracy {acc} (before training {before}, final loss {loss})");
+    assert!(
+        acc >= 0.95,
+        "CNN accuracy {acc} (before training {before}, final loss {loss})"
+    );
 }

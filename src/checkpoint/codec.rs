@@ -29,9 +29,18 @@ impl View for &Encoded {
 /// `t`'s values (row-major, whatever its layout) as F32/F64/I64 little-endian or BOOL bytes.
 pub(crate) fn encode(t: &Tensor) -> Encoded {
     let (dtype, data) = match t.dtype() {
-        DType::F32 => (Dtype::F32, t.to_vec::<f32>().iter().flat_map(|v| v.to_le_bytes()).collect()),
-        DType::F64 => (Dtype::F64, t.to_vec::<f64>().iter().flat_map(|v| v.to_le_bytes()).collect()),
-        DType::I64 => (Dtype::I64, t.to_vec::<i64>().iter().flat_map(|v| v.to_le_bytes()).collect()),
+        DType::F32 => (
+            Dtype::F32,
+            t.to_vec::<f32>().iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ),
+        DType::F64 => (
+            Dtype::F64,
+            t.to_vec::<f64>().iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ),
+        DType::I64 => (
+            Dtype::I64,
+            t.to_vec::<i64>().iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ),
         DType::Bool => (Dtype::BOOL, t.to_vec::<bool>().into_iter().map(u8::from).collect()),
     };
     Encoded {

@@ -7,10 +7,20 @@ use safetensors::SafeTensorError;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
+/// Tensors under their names, as a state dict.
+pub type NamedTensors = Vec<(String, Tensor)>;
+
+/// A safetensors header's `__metadata__`: free-form strings.
+pub type Metadata = BTreeMap<String, String>;
+
 /// Writes `tensors` (F32, F64, I64 as little-endian, Bool as BOOL) and `metadata` (the header's
 /// `__metadata__`) to `path` atomically. Names must be unique. The file stores tensors in
 /// safetensors' canonical order (by dtype alignment, then name), not in `tensors`' order.
-pub fn save_tensors(path: impl AsRef<Path>, tensors: &[(String, Tensor)], metadata: &BTreeMap<String, String>) -> Result<()> {
+pub fn save_tensors(
+    path: impl AsRef<Path>,
+    tensors: &[(String, Tensor)],
+    metadata: &BTreeMap<String, String>,
+) -> Result<()> {
     let path = path.as_ref();
     let fail = |msg: String| Error::Checkpoint(format!("checkpoint {}: {msg}", path.display()));
     let mut seen = HashSet::new();
@@ -33,7 +43,7 @@ pub fn save_tensors(path: impl AsRef<Path>, tensors: &[(String, Tensor)], metada
 /// Reads every tensor of a safetensors file onto the CPU (in the file's order) and its
 /// metadata. Any fault — unreadable or missing file, truncation, corrupt header, offsets out of
 /// range, an unsupported dtype — is an [`Error::Checkpoint`] naming the file and the fault.
-pub fn load_tensors(path: impl AsRef<Path>) -> Result<(Vec<(String, Tensor)>, BTreeMap<String, String>)> {
+pub fn load_tensors(path: impl AsRef<Path>) -> Result<(NamedTensors, Metadata)> {
     let path = path.as_ref();
     let fail = |msg: String| Error::Checkpoint(format!("checkpoint {}: {msg}", path.display()));
     let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
@@ -44,7 +54,8 @@ pub fn load_tensors(path: impl AsRef<Path>) -> Result<(Vec<(String, Tensor)>, BT
     for name in meta.offset_keys() {
         let info = meta.info(&name).expect("offset_keys lists the header's tensors");
         let (start, end) = info.data_offsets;
-        let t = decode(info.dtype, &info.shape, &data[start..end]).map_err(|why| fail(format!("tensor {name} {why}")))?;
+        let t =
+            decode(info.dtype, &info.shape, &data[start..end]).map_err(|why| fail(format!("tensor {name} {why}")))?;
         tensors.push((name, t));
     }
     let metadata = meta
@@ -65,9 +76,9 @@ fn describe_parse_error(bytes: &[u8], e: &SafeTensorError) -> String {
         (SafeTensorError::HeaderTooSmall, _) => {
             format!("file is {len} bytes, too short for the 8-byte header length (truncated or not a safetensors file)")
         }
-        (SafeTensorError::HeaderTooLarge | SafeTensorError::InvalidHeaderLength, Some(n)) => format!(
-            "header length {n} does not fit in the {len}-byte file (truncated or not a safetensors file)"
-        ),
+        (SafeTensorError::HeaderTooLarge | SafeTensorError::InvalidHeaderLength, Some(n)) => {
+            format!("header length {n} does not fit in the {len}-byte file (truncated or not a safetensors file)")
+        }
         (SafeTensorError::MetadataIncompleteBuffer, _) => format!(
             "the header's data offsets do not end at the end of the {len}-byte file (truncated, or trailing bytes)"
         ),

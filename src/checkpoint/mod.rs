@@ -16,7 +16,7 @@ mod module_io;
 mod rng;
 mod training;
 
-pub use file::{load_tensors, save_tensors};
+pub use file::{load_tensors, save_tensors, Metadata, NamedTensors};
 pub use module_io::{load_into, save_module};
 pub use training::{
     find_training_checkpoint, load_training_checkpoint, save_training_checkpoint, COMPLETE_MARKER, MODEL_FILE,

@@ -62,7 +62,9 @@ pub(crate) fn match_state<'a>(
     }
     let known: HashSet<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
     if let Some((name, _)) = loaded.iter().find(|(n, _)| !known.contains(n.as_str())) {
-        return Err(format!("unexpected entry {name} (the model has no such parameter or buffer)"));
+        return Err(format!(
+            "unexpected entry {name} (the model has no such parameter or buffer)"
+        ));
     }
     Ok(pairs)
 }

@@ -22,9 +22,7 @@ pub(crate) fn encode(name: &str, state: &GeneratorState, out: &mut BTreeMap<Stri
 /// Generator `name`'s state from `meta`, or what is missing or malformed.
 pub(crate) fn decode(name: &str, meta: &BTreeMap<String, String>) -> Result<GeneratorState, String> {
     let (seed_key, pos_key) = keys(name);
-    let hex = meta
-        .get(&seed_key)
-        .ok_or_else(|| format!("{seed_key} is missing"))?;
+    let hex = meta.get(&seed_key).ok_or_else(|| format!("{seed_key} is missing"))?;
     let bad_seed = || format!("{seed_key} is {hex:?}, expected 64 hex digits");
     if hex.len() != 64 || !hex.is_ascii() {
         return Err(bad_seed());

@@ -67,7 +67,9 @@ fn check_unique<'a>(kind: &str, names: impl Iterator<Item = &'a str>) -> Result<
     let mut seen = HashSet::new();
     for n in names {
         if !seen.insert(n) {
-            return Err(Error::Config(format!("training checkpoint: {kind} name {n:?} appears twice")));
+            return Err(Error::Config(format!(
+                "training checkpoint: {kind} name {n:?} appears twice"
+            )));
         }
     }
     Ok(())
@@ -161,7 +163,11 @@ fn split_by_prefix(prefixes: &[&str], entries: Vec<(String, Tensor)>) -> Result<
                 "unexpected entry {name} (no optimizer named {prefixes:?} owns it)"
             )));
         };
-        let local = if p.is_empty() { name } else { name[p.len() + 1..].to_string() };
+        let local = if p.is_empty() {
+            name
+        } else {
+            name[p.len() + 1..].to_string()
+        };
         parts[i].push((local, t));
     }
     Ok(parts)

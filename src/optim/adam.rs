@@ -138,7 +138,11 @@ fn adam_update(param: &Tensor, grad: &Tensor, state: &mut AdamState, config: &Ad
     let step_size = config.lr / bias_correction1;
     let bias_correction2_sqrt = bias_correction2.powf(0.5);
     // (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-    let denom = state.exp_avg_sq.sqrt().div_scalar(bias_correction2_sqrt).add_scalar(config.eps);
+    let denom = state
+        .exp_avg_sq
+        .sqrt()
+        .div_scalar(bias_correction2_sqrt)
+        .add_scalar(config.eps);
     // param.addcdiv_(exp_avg, denom, value=-step_size)
     param.add(&state.exp_avg.mul_scalar(-step_size).div(&denom))
 }
