@@ -17,6 +17,7 @@
 pub mod autograd;
 pub mod backend;
 pub mod check;
+pub mod checkpoint;
 pub mod data;
 mod device;
 mod dtype;
@@ -26,6 +27,7 @@ pub mod learnable;
 pub mod loss;
 pub mod models;
 pub mod nn;
+pub mod optim;
 pub mod tensor;
 
 // README.md's Rust examples run as doctests, so the README cannot drift from the API.
