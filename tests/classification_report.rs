@@ -19,12 +19,9 @@ fn fixture_dir() -> PathBuf {
 
 fn check(name: &str) {
     let dir = fixture_dir();
-    let case: Case =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap())
-            .unwrap();
+    let case: Case = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap()).unwrap();
     let expected = std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap();
-    let got =
-        classification_report(&case.y_true, &case.y_pred, &case.class_names, case.digits).unwrap();
+    let got = classification_report(&case.y_true, &case.y_pred, &case.class_names, case.digits).unwrap();
     assert_eq!(got, expected, "case {name}:\n{got}\nexpected\n{expected}");
 }
 

@@ -24,11 +24,7 @@ pub struct ClassScores {
 /// row = truth, column = prediction orientation).
 ///
 /// Errors when the slices differ in length or a label is not below `n_classes`.
-pub fn confusion_matrix(
-    y_true: &[usize],
-    y_pred: &[usize],
-    n_classes: usize,
-) -> Result<Vec<Vec<usize>>> {
+pub fn confusion_matrix(y_true: &[usize], y_pred: &[usize], n_classes: usize) -> Result<Vec<Vec<usize>>> {
     if y_true.len() != y_pred.len() {
         return Err(Error::Data(format!(
             "confusion matrix: y_true has {} labels but y_pred has {}",
@@ -50,11 +46,7 @@ pub fn confusion_matrix(
 }
 
 /// Per-class scores for classes `0..n_classes`, in class order.
-pub fn per_class_scores(
-    y_true: &[usize],
-    y_pred: &[usize],
-    n_classes: usize,
-) -> Result<Vec<ClassScores>> {
+pub fn per_class_scores(y_true: &[usize], y_pred: &[usize], n_classes: usize) -> Result<Vec<ClassScores>> {
     let counts = confusion_matrix(y_true, y_pred, n_classes)?;
     Ok(scores_from_counts(&counts))
 }
@@ -126,11 +118,7 @@ fn weighted_mean(values: &[f64], support: &[usize]) -> f64 {
     if total == 0 {
         return mean(values);
     }
-    let products: Vec<f64> = values
-        .iter()
-        .zip(support)
-        .map(|(v, &w)| v * w as f64)
-        .collect();
+    let products: Vec<f64> = values.iter().zip(support).map(|(v, &w)| v * w as f64).collect();
     numpy_sum(&products) / total as f64
 }
 
@@ -148,23 +136,15 @@ pub fn classification_report(
 ) -> Result<String> {
     let n_classes = class_names.len();
     if n_classes == 0 {
-        return Err(Error::Data(
-            "classification report: no class names".to_string(),
-        ));
+        return Err(Error::Data("classification report: no class names".to_string()));
     }
     if y_true.is_empty() {
-        return Err(Error::Data(
-            "classification report: no samples".to_string(),
-        ));
+        return Err(Error::Data("classification report: no samples".to_string()));
     }
     let counts = confusion_matrix(y_true, y_pred, n_classes)?;
     let scores = scores_from_counts(&counts);
 
-    let name_width = class_names
-        .iter()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(0);
+    let name_width = class_names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     let width = name_width.max("weighted avg".len()).max(digits);
     let d = digits;
 

@@ -95,12 +95,7 @@ fn figure(plot: &Plot) -> String {
 
 /// The whole page: summary table, every plot, each method's classification reports, and
 /// the resolved configuration when there is one.
-pub fn render_html(
-    summary: &Summary,
-    plots: &[Plot],
-    reports: &[MethodReport],
-    config: Option<&str>,
-) -> String {
+pub fn render_html(summary: &Summary, plots: &[Plot], reports: &[MethodReport], config: Option<&str>) -> String {
     let title = format!("learnloss report: {}", summary.dataset);
     let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\

@@ -118,11 +118,7 @@ pub fn mean_std(values: &[f64]) -> (f64, f64) {
 /// legends keep the order the trainer ran them in.
 pub fn method_order(epochs: &[EpochRecord], runs: &[RunResult]) -> Vec<String> {
     let mut order: Vec<String> = Vec::new();
-    for m in runs
-        .iter()
-        .map(|r| &r.method)
-        .chain(epochs.iter().map(|e| &e.method))
-    {
+    for m in runs.iter().map(|r| &r.method).chain(epochs.iter().map(|e| &e.method)) {
         if !order.contains(m) {
             order.push(m.clone());
         }
@@ -131,12 +127,7 @@ pub fn method_order(epochs: &[EpochRecord], runs: &[RunResult]) -> Vec<String> {
 }
 
 /// Summarises each method's runs and epochs.
-pub fn summarize(
-    dataset: &str,
-    class_names: &[String],
-    epochs: &[EpochRecord],
-    runs: &[RunResult],
-) -> Summary {
+pub fn summarize(dataset: &str, class_names: &[String], epochs: &[EpochRecord], runs: &[RunResult]) -> Summary {
     let methods = method_order(epochs, runs)
         .into_iter()
         .map(|method| {

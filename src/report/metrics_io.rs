@@ -59,8 +59,7 @@ fn read_existing(path: &Path) -> Result<String> {
 }
 
 fn json_line<T: Serialize>(path: &Path, value: &T) -> Result<String> {
-    serde_json::to_string(value)
-        .map_err(|e| Error::io(path, std::io::Error::other(format!("cannot encode: {e}"))))
+    serde_json::to_string(value).map_err(|e| Error::io(path, std::io::Error::other(format!("cannot encode: {e}"))))
 }
 
 /// Writes `items` as JSON lines, replacing `path`.

@@ -14,9 +14,7 @@ mod serde_float;
 use std::path::{Path, PathBuf};
 
 pub use atomic::write_atomic;
-pub use classification_report::{
-    classification_report, confusion_matrix, per_class_scores, ClassScores,
-};
+pub use classification_report::{classification_report, confusion_matrix, per_class_scores, ClassScores};
 pub use html::MethodReport;
 pub use metrics::{summarize, EpochRecord, MethodSummary, RunResult, Summary};
 pub use plots::Plot;
@@ -109,7 +107,7 @@ fn render_plots(inputs: &ReportInputs, methods: &[String], slugs: &[String]) -> 
         plots::loss_curves(&inputs.epochs, methods)?,
     ];
     out.extend(plots::penalty_curves(&inputs.epochs, methods)?);
-    out.extend(plots::energy_curves(&inputs.runs, methods)?);
+    out.extend(plots::energy_curves(&inputs.runs)?);
     if !inputs.runs.is_empty() {
         out.push(plots::f1_bars(&inputs.runs, methods, &inputs.class_names)?);
     }

@@ -106,10 +106,7 @@ pub mod vec {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-        Ok(Vec::<Float>::deserialize(d)?
-            .into_iter()
-            .map(|f| f.0)
-            .collect())
+        Ok(Vec::<Float>::deserialize(d)?.into_iter().map(|f| f.0).collect())
     }
 }
 
@@ -141,9 +138,7 @@ pub mod option_pairs {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Vec<(f64, f64)>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<(f64, f64)>>, D::Error> {
         let raw = Option::<Vec<(Float, Float)>>::deserialize(d)?;
         Ok(raw.map(|points| points.into_iter().map(|(x, y)| (x.0, y.0)).collect()))
     }

@@ -15,10 +15,7 @@ fn mean_f1(runs: &[RunResult], method: &str, n_classes: usize) -> Result<Option<
     let mut sum = vec![0.0; n_classes];
     let mut count = 0usize;
     for r in runs.iter().filter(|r| r.method == method) {
-        for (s, c) in sum
-            .iter_mut()
-            .zip(per_class_scores(&r.y_true, &r.y_pred, n_classes)?)
-        {
+        for (s, c) in sum.iter_mut().zip(per_class_scores(&r.y_true, &r.y_pred, n_classes)?) {
             *s += c.f1;
         }
         count += 1;
@@ -41,7 +38,8 @@ pub fn f1_bars(runs: &[RunResult], methods: &[String], class_names: &[String]) -
     let groups = per_method.len().max(1);
     let width = (160 + n_classes * (14 * groups + 10)).clamp(900, 4000) as u32;
     let longest = class_names.iter().map(|n| n.chars().count()).max().unwrap_or(1);
-    let label_height = (longest * 8 + 30).clamp(50, 260) as u32;
+    // Rotated 13 px DejaVu Sans averages about 7.5 px per character.
+    let label_height = (longest * 15 / 2 + 24).clamp(50, 260) as u32;
     let height = 460 + label_height;
     let png = render(file_name, width, height, |root| {
         let mut chart = ChartBuilder::on(root)

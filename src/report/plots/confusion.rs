@@ -21,12 +21,7 @@ fn shade(t: f64) -> RGBColor {
 /// when the cells are large enough to hold them.
 ///
 /// Errors (rather than panics) when a run's labels are not below `class_names.len()`.
-pub fn confusion_heatmap(
-    runs: &[RunResult],
-    method: &str,
-    class_names: &[String],
-    file_name: &str,
-) -> Result<Plot> {
+pub fn confusion_heatmap(runs: &[RunResult], method: &str, class_names: &[String], file_name: &str) -> Result<Plot> {
     let n = class_names.len();
     let mut counts = vec![vec![0usize; n]; n];
     let mut n_runs = 0;
@@ -42,7 +37,9 @@ pub fn confusion_heatmap(
     let max = counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let cell = (900 / n.max(1)).clamp(8, 64) as i32;
     let longest = class_names.iter().map(|s| s.chars().count()).max().unwrap_or(1) as i32;
-    let label = (longest * 8 + 16).clamp(40, 260);
+    let name_size = (cell as f64 * 0.6).clamp(8.0, 14.0);
+    // DejaVu Sans averages about 0.58 em per character.
+    let label = ((longest as f64 * name_size * 0.58) as i32 + 16).clamp(40, 260);
     let (left, top) = (label + 40, 60);
     let grid = cell * n as i32;
     let (width, height) = ((left + grid + 30).max(500), (top + grid + label + 40).max(300));
@@ -51,7 +48,10 @@ pub fn confusion_heatmap(
         root.draw(&Text::new(
             format!("Confusion matrix: {method} ({n_runs} runs pooled)"),
             (width / 2, 24),
-            (FONT, 22).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Center)),
+            (FONT, 22)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
         for (t, row) in counts.iter().enumerate() {
             for (p, &count) in row.iter().enumerate() {
@@ -73,13 +73,15 @@ pub fn confusion_heatmap(
             }
         }
         root.draw(&Rectangle::new([(left, top), (left + grid, top + grid)], BLACK))?;
-        let name_size = (cell as f64 * 0.6).clamp(8.0, 14.0);
         for (i, name) in class_names.iter().enumerate() {
             let mid = i as i32 * cell + cell / 2;
             root.draw(&Text::new(
                 name.clone(),
                 (left - 6, top + mid),
-                (FONT, name_size).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center)),
+                (FONT, name_size)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
             ))?;
             root.draw(&Text::new(
                 name.clone(),
@@ -94,7 +96,10 @@ pub fn confusion_heatmap(
         root.draw(&Text::new(
             "predicted class",
             (left + grid / 2, height - 16),
-            (FONT, 16).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Center)),
+            (FONT, 16)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
         root.draw(&Text::new(
             "true class",

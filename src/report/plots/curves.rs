@@ -1,6 +1,7 @@
 //! Per-epoch curves, mean ± std over runs with a shaded band: accuracy, loss and the
 //! learned loss's penalties.
 
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use super::super::metrics::EpochRecord;
@@ -12,42 +13,101 @@ use crate::Result;
 #[derive(Clone, Copy)]
 enum Scale {
     Linear,
-    /// log10, with values at or below `floor` drawn at `floor` (a log axis has no 0).
-    Log { floor: f64 },
+    /// Logarithmic, with values at or below `floor` drawn at `floor` (a log axis has no 0).
+    Log {
+        floor: f64,
+    },
 }
 
 impl Scale {
     fn map(self, v: f64) -> f64 {
         match self {
             Scale::Linear => v,
-            Scale::Log { floor } => v.max(floor).log10(),
-        }
-    }
-
-    fn label(self, v: f64) -> String {
-        match self {
-            Scale::Linear => tick(v),
-            Scale::Log { .. } => tick(10f64.powf(v)),
+            Scale::Log { floor } => v.max(floor),
         }
     }
 }
 
+/// Where the legend goes: away from where the curves usually end (accuracy rises to the
+/// upper right, losses and penalties fall to the lower right).
+#[derive(Clone, Copy)]
+enum Rising {
+    Up,
+    Down,
+}
+
 /// One panel: a line per band, its ±std region shaded, a legend when there is anything.
-fn panel(area: &Area, title: &str, y_desc: &str, bands: &[Band], scale: Scale) -> DrawResult {
+fn panel(area: &Area, title: &str, y_desc: &str, bands: &[Band], scale: Scale, rising: Rising) -> DrawResult {
     let xs = bands.iter().flat_map(|b| b.points.iter().map(|p| p.0));
-    let (x_lo, x_hi) = range(xs, 0.0);
-    let ys = bands.iter().flat_map(|b| {
-        b.points
-            .iter()
-            .flat_map(move |&(_, m, s)| [scale.map(m - s), scale.map(m + s), scale.map(m)])
-    });
-    let (y_lo, y_hi) = range(ys, 0.05);
+    let (x_lo, x_hi) = range(xs, 0.03);
+    let ys: Vec<f64> = bands
+        .iter()
+        .flat_map(|b| {
+            b.points
+                .iter()
+                .flat_map(move |&(_, m, s)| [scale.map(m - s), scale.map(m + s), scale.map(m)])
+        })
+        .collect();
+    match scale {
+        Scale::Linear => {
+            let (y_lo, y_hi) = range(ys, 0.05);
+            panel_on(area, title, y_desc, bands, scale, rising, x_lo..x_hi, y_lo..y_hi)
+        }
+        Scale::Log { floor } => {
+            let (mut y_lo, mut y_hi) = range(ys.iter().map(|v| v.log10()), 0.05);
+            if ys.is_empty() {
+                (y_lo, y_hi) = (floor.log10(), floor.log10() + 1.0);
+            }
+            let (lo, hi) = (10f64.powf(y_lo), 10f64.powf(y_hi));
+            let y = (lo..hi).log_scale().with_key_points(log_ticks(lo, hi));
+            panel_on(area, title, y_desc, bands, scale, rising, x_lo..x_hi, y)
+        }
+    }
+}
+
+/// Tick values for a log axis over `[lo, hi]`: 1-2-5 per decade, 1…9 when that leaves fewer
+/// than three, and the range's own ends when even that leaves fewer than two (plotters' own
+/// log ticks label powers of ten only, so a range inside one decade had one label or none).
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let inside = |mantissas: &[f64]| -> Vec<f64> {
+        let (k0, k1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+        (k0..=k1)
+            .flat_map(|k| mantissas.iter().map(move |m| m * 10f64.powi(k)))
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
+    };
+    let mut ticks = inside(&[1.0, 2.0, 5.0]);
+    if ticks.len() < 3 {
+        ticks = inside(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    }
+    if ticks.len() < 2 {
+        ticks = vec![lo, hi];
+    }
+    ticks
+}
+
+/// [`panel`] on a given y coordinate (linear or logarithmic).
+#[allow(clippy::too_many_arguments)]
+fn panel_on<Y>(
+    area: &Area,
+    title: &str,
+    y_desc: &str,
+    bands: &[Band],
+    scale: Scale,
+    rising: Rising,
+    x: std::ops::Range<f64>,
+    y: Y,
+) -> DrawResult
+where
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, 20))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(70)
-        .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
+        .build_cartesian_2d(x, y)?;
     chart
         .configure_mesh()
         .x_desc("epoch")
@@ -59,17 +119,13 @@ fn panel(area: &Area, title: &str, y_desc: &str, bands: &[Band], scale: Scale) -
                 String::new()
             }
         })
-        .y_label_formatter(&|v| scale.label(*v))
+        .y_label_formatter(&|v| tick(*v))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
         .draw()?;
     let mut drawn = false;
     for band in bands.iter().filter(|b| !b.points.is_empty()) {
-        let mut outline: Vec<(f64, f64)> = band
-            .points
-            .iter()
-            .map(|&(x, m, s)| (x, scale.map(m + s)))
-            .collect();
+        let mut outline: Vec<(f64, f64)> = band.points.iter().map(|&(x, m, s)| (x, scale.map(m + s))).collect();
         outline.extend(band.points.iter().rev().map(|&(x, m, s)| (x, scale.map(m - s))));
         chart.draw_series(std::iter::once(Polygon::new(outline, band.color.mix(0.2))))?;
         let line: Vec<(f64, f64)> = band.points.iter().map(|&(x, m, _)| (x, scale.map(m))).collect();
@@ -84,7 +140,10 @@ fn panel(area: &Area, title: &str, y_desc: &str, bands: &[Band], scale: Scale) -
     if drawn {
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(match rising {
+                Rising::Up => SeriesLabelPosition::LowerRight,
+                Rising::Down => SeriesLabelPosition::UpperRight,
+            })
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font((FONT, 14))
@@ -122,13 +181,14 @@ fn figure(
     title: &str,
     panels: &[(&str, &str, Vec<Band>)],
     scale: Scale,
+    rising: Rising,
 ) -> Result<Vec<u8>> {
     let width = 620 * panels.len().max(1) as u32;
     render(file_name, width, 520, |root| {
         let body = root.titled(title, (FONT, 24))?;
         let areas = body.split_evenly((1, panels.len().max(1)));
         for ((name, y_desc, b), area) in panels.iter().zip(&areas) {
-            panel(area, name, y_desc, b, scale)?;
+            panel(area, name, y_desc, b, scale, rising)?;
         }
         Ok(())
     })
@@ -145,6 +205,7 @@ pub fn accuracy_curves(records: &[EpochRecord], methods: &[String]) -> Result<Pl
         "Accuracy per epoch (mean ± std over runs)",
         &[("Train", "accuracy", train), ("Validation", "accuracy", val)],
         Scale::Linear,
+        Rising::Up,
     )?;
     Ok(Plot {
         file_name: file_name.to_string(),
@@ -181,13 +242,17 @@ pub fn loss_curves(records: &[EpochRecord], methods: &[String]) -> Result<Plot> 
             "log y axis; the lower edge of a band that reaches zero or below is cut at a tenth \
              of the smallest positive value",
         ),
-        _ => (Scale::Linear, "linear y axis, since some mean losses are zero or negative"),
+        _ => (
+            Scale::Linear,
+            "linear y axis, since some mean losses are zero or negative",
+        ),
     };
     let png = figure(
         file_name,
         "Loss per epoch (mean ± std over runs)",
         &[("Train", "loss", train), ("Validation", "loss", val)],
         scale,
+        Rising::Down,
     )?;
     Ok(Plot {
         file_name: file_name.to_string(),
@@ -224,6 +289,7 @@ pub fn penalty_curves(records: &[EpochRecord], methods: &[String]) -> Result<Opt
             ("lips", "penalty", lips),
         ],
         Scale::Log { floor },
+        Rising::Down,
     )?;
     Ok(Some(Plot {
         file_name: file_name.to_string(),

@@ -8,11 +8,16 @@ use super::util::{color, range, tick};
 use super::{render, Plot, FONT};
 use crate::Result;
 
+/// Legend label, colour, finite points and the minimum `(p_true, E)` of one run's curve.
+type Curve = (String, RGBColor, Vec<(f64, f64)>, (f64, f64));
+
 /// `energy.png` from the runs that carry an energy curve; `None` when no run does.
 /// Non-finite points are skipped; a run with no finite point is left out.
-pub fn energy_curves(runs: &[RunResult], methods: &[String]) -> Result<Option<Plot>> {
+pub fn energy_curves(runs: &[RunResult]) -> Result<Option<Plot>> {
     let file_name = "energy.png";
-    let curves: Vec<(String, RGBColor, Vec<(f64, f64)>)> = runs
+    // Runs of one method would share its colour, so each curve gets its own; the legend
+    // names method, run and where the minimum lies.
+    let curves: Vec<Curve> = runs
         .iter()
         .filter_map(|r| {
             let points: Vec<(f64, f64)> = r
@@ -22,8 +27,13 @@ pub fn energy_curves(runs: &[RunResult], methods: &[String]) -> Result<Option<Pl
                 .copied()
                 .filter(|(p, e)| p.is_finite() && e.is_finite())
                 .collect();
-            let index = methods.iter().position(|m| *m == r.method).unwrap_or(0);
-            (!points.is_empty()).then(|| (format!("{} run {}", r.method, r.run), color(index), points))
+            let min = points.iter().copied().reduce(|a, b| if b.1 < a.1 { b } else { a })?;
+            Some((r.method.clone(), r.run, points, min))
+        })
+        .enumerate()
+        .map(|(i, (method, run, points, min))| {
+            let label = format!("{method} run {run} (min at p_true={})", tick(min.0));
+            (label, color(i), points, min)
         })
         .collect();
     if !runs.iter().any(|r| r.energy_curve.is_some()) {
@@ -47,27 +57,16 @@ pub fn energy_curves(runs: &[RunResult], methods: &[String]) -> Result<Option<Pl
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()?;
-        for (label, c, points) in &curves {
+        for (label, c, points, min) in &curves {
             let c = *c;
             chart
                 .draw_series(LineSeries::new(points.clone(), c.stroke_width(2)))?
                 .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-            let min = points
-                .iter()
-                .copied()
-                .reduce(|a, b| if b.1 < a.1 { b } else { a });
-            if let Some((p, e)) = min {
-                chart.draw_series(std::iter::once(Circle::new((p, e), 6, c.filled())))?;
-                chart.draw_series(std::iter::once(Text::new(
-                    format!("min at p={}", tick(p)),
-                    (p, e),
-                    (FONT, 14).into_font().color(&c).pos(plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Right,
-                        plotters::style::text_anchor::VPos::Bottom,
-                    )),
-                )))?;
-            }
+            chart.draw_series([
+                Circle::new(*min, 7, c.filled()),
+                Circle::new(*min, 7, BLACK.stroke_width(1)),
+            ])?;
         }
         if curves.is_empty() {
             root.draw(&Text::new("no finite points", (380, 300), (FONT, 18)))?;
@@ -86,7 +85,7 @@ pub fn energy_curves(runs: &[RunResult], methods: &[String]) -> Result<Option<Pl
         file_name: file_name.to_string(),
         title: "Learned energy".to_string(),
         caption: "The learned loss's energy E as a function of the predicted probability of \
-                  the true class, one line per run; the filled dot marks each curve's minimum."
+                  the true class, one line per run; the outlined dot marks each curve's minimum, whose p_true the legend gives."
             .to_string(),
         png,
     }))

@@ -38,11 +38,7 @@ pub(crate) fn band_over_runs(
     method: &str,
     field: impl Fn(&EpochRecord) -> Option<f64>,
 ) -> Vec<(f64, f64, f64)> {
-    let mut epochs: Vec<usize> = records
-        .iter()
-        .filter(|r| r.method == method)
-        .map(|r| r.epoch)
-        .collect();
+    let mut epochs: Vec<usize> = records.iter().filter(|r| r.method == method).map(|r| r.epoch).collect();
     epochs.sort_unstable();
     epochs.dedup();
     epochs
