@@ -28,6 +28,7 @@ pub mod loss;
 pub mod models;
 pub mod nn;
 pub mod optim;
+pub mod report;
 pub mod tensor;
 
 // README.md's Rust examples run as doctests, so the README cannot drift from the API.

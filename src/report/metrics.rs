@@ -1,0 +1,184 @@
+//! What the trainer records — one [`EpochRecord`] per epoch of each run, one [`RunResult`]
+//! per finished run — and the per-method [`Summary`] computed from them. Plain data: the
+//! reporting layer knows nothing about tensors.
+
+use serde::{Deserialize, Serialize};
+
+use super::serde_float;
+
+/// One epoch of one run of one method.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// The training method, e.g. "standard" or "learnable".
+    pub method: String,
+    /// Index of the run within the method (runs differ by seed).
+    pub run: usize,
+    /// 1-based epoch number.
+    pub epoch: usize,
+    #[serde(with = "serde_float::f64")]
+    pub train_loss: f64,
+    #[serde(with = "serde_float::f64")]
+    pub train_accuracy: f64,
+    #[serde(with = "serde_float::f64")]
+    pub val_loss: f64,
+    #[serde(with = "serde_float::f64")]
+    pub val_accuracy: f64,
+    /// Non-negativity penalty of the learned loss (None for methods without one).
+    #[serde(with = "serde_float::option")]
+    pub nonneg: Option<f64>,
+    /// Convexity (Hessian-trace) penalty of the learned loss.
+    #[serde(with = "serde_float::option")]
+    pub convex: Option<f64>,
+    /// Lipschitz penalty of the learned loss.
+    #[serde(with = "serde_float::option")]
+    pub lips: Option<f64>,
+    /// Wall-clock seconds the epoch took.
+    #[serde(with = "serde_float::f64")]
+    pub seconds: f64,
+}
+
+/// The outcome of one finished run: test scores and the test-set predictions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    pub method: String,
+    pub run: usize,
+    /// Which network the method trained, e.g. "learnable classifier (3 conv blocks)".
+    pub network: String,
+    #[serde(with = "serde_float::f64")]
+    pub test_accuracy: f64,
+    #[serde(with = "serde_float::f64")]
+    pub test_loss: f64,
+    /// Wall-clock seconds of the whole run.
+    #[serde(with = "serde_float::f64")]
+    pub seconds: f64,
+    /// True test labels, in test-set order.
+    pub y_true: Vec<usize>,
+    /// Predicted test labels, aligned with `y_true`.
+    pub y_pred: Vec<usize>,
+    /// The learned loss's energy E sampled against the true-class probability: `(p_true, E)`
+    /// points; None for methods without a learned loss.
+    #[serde(with = "serde_float::option_pairs")]
+    pub energy_curve: Option<Vec<(f64, f64)>>,
+}
+
+/// Per-method aggregates over its runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MethodSummary {
+    pub method: String,
+    /// The network(s) the method trained; runs that name different networks are joined
+    /// with " / ".
+    pub network: String,
+    pub runs: usize,
+    /// Mean test accuracy over runs (NaN and infinite values excluded).
+    #[serde(with = "serde_float::f64")]
+    pub test_accuracy_mean: f64,
+    /// Sample standard deviation (ddof = 1, numpy's `np.std(x, ddof=1)`) of the test
+    /// accuracy over runs; 0 with a single run rather than NaN.
+    #[serde(with = "serde_float::f64")]
+    pub test_accuracy_std: f64,
+    /// Test accuracy of each run, in run order.
+    #[serde(with = "serde_float::vec")]
+    pub test_accuracies: Vec<f64>,
+    #[serde(with = "serde_float::f64")]
+    pub test_loss_mean: f64,
+    /// Mean wall-clock seconds of one epoch, over every epoch of every run.
+    #[serde(with = "serde_float::f64")]
+    pub seconds_per_epoch: f64,
+    /// Mean wall-clock seconds of one run.
+    #[serde(with = "serde_float::f64")]
+    pub seconds_per_run: f64,
+}
+
+/// The contents of `summary.json`: what the experiment was and how each method did. The
+/// dataset and class names are kept here so a report can be regenerated from the files alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub dataset: String,
+    pub class_names: Vec<String>,
+    pub methods: Vec<MethodSummary>,
+}
+
+/// Mean and sample standard deviation (ddof = 1; 0 for one value) of the finite values;
+/// both NaN when there are none.
+pub fn mean_std(values: &[f64]) -> (f64, f64) {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let n = finite.len() as f64;
+    let mean = finite.iter().sum::<f64>() / n;
+    if finite.len() == 1 {
+        return (mean, 0.0);
+    }
+    let var = finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, var.sqrt())
+}
+
+/// Methods in order of first appearance, runs first, then epoch records, so tables and plot
+/// legends keep the order the trainer ran them in.
+pub fn method_order(epochs: &[EpochRecord], runs: &[RunResult]) -> Vec<String> {
+    let mut order: Vec<String> = Vec::new();
+    for m in runs.iter().map(|r| &r.method).chain(epochs.iter().map(|e| &e.method)) {
+        if !order.contains(m) {
+            order.push(m.clone());
+        }
+    }
+    order
+}
+
+/// Summarises each method's runs and epochs.
+pub fn summarize(dataset: &str, class_names: &[String], epochs: &[EpochRecord], runs: &[RunResult]) -> Summary {
+    let methods = method_order(epochs, runs)
+        .into_iter()
+        .map(|method| {
+            let mut mine: Vec<&RunResult> = runs.iter().filter(|r| r.method == method).collect();
+            mine.sort_by_key(|r| r.run);
+            let mut networks: Vec<&str> = Vec::new();
+            for r in &mine {
+                if !networks.contains(&r.network.as_str()) {
+                    networks.push(&r.network);
+                }
+            }
+            let accuracies: Vec<f64> = mine.iter().map(|r| r.test_accuracy).collect();
+            let (test_accuracy_mean, test_accuracy_std) = mean_std(&accuracies);
+            let losses: Vec<f64> = mine.iter().map(|r| r.test_loss).collect();
+            let run_seconds: Vec<f64> = mine.iter().map(|r| r.seconds).collect();
+            let epoch_seconds: Vec<f64> = epochs
+                .iter()
+                .filter(|e| e.method == method)
+                .map(|e| e.seconds)
+                .collect();
+            MethodSummary {
+                network: networks.join(" / "),
+                runs: mine.len(),
+                test_accuracy_mean,
+                test_accuracy_std,
+                test_accuracies: accuracies,
+                test_loss_mean: mean_std(&losses).0,
+                seconds_per_epoch: mean_std(&epoch_seconds).0,
+                seconds_per_run: mean_std(&run_seconds).0,
+                method,
+            }
+        })
+        .collect();
+    Summary {
+        dataset: dataset.to_string(),
+        class_names: class_names.to_vec(),
+        methods,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_std_like_numpy_ddof1() {
+        // np.std([0.8, 0.9, 1.0], ddof=1) == 0.1
+        let (m, s) = mean_std(&[0.8, 0.9, 1.0]);
+        assert!((m - 0.9).abs() < 1e-15 && (s - 0.1).abs() < 1e-15);
+        assert_eq!(mean_std(&[0.7]), (0.7, 0.0));
+        assert!(mean_std(&[]).0.is_nan());
+        assert_eq!(mean_std(&[1.0, f64::NAN, 3.0]).0, 2.0);
+    }
+}

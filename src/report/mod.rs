@@ -1,0 +1,229 @@
+//! The reporting layer: plain Rust data in (epoch records, run results, class names), files
+//! out — metrics as CSV and JSON lines, a summary, PNG plots, classification reports and one
+//! self-contained HTML page. It knows nothing about tensors, so reports can be regenerated
+//! from a run folder alone (`learnloss report DIR` calls [`regenerate`]).
+
+mod atomic;
+pub mod classification_report;
+pub mod html;
+pub mod metrics;
+pub mod metrics_io;
+pub mod plots;
+mod serde_float;
+
+use std::path::{Path, PathBuf};
+
+pub use atomic::write_atomic;
+pub use classification_report::{classification_report, confusion_matrix, per_class_scores, ClassScores};
+pub use html::MethodReport;
+pub use metrics::{summarize, EpochRecord, MethodSummary, RunResult, Summary};
+pub use plots::Plot;
+
+use crate::{Error, Result};
+
+/// The page written by [`write_report`].
+pub const REPORT_HTML: &str = "report.html";
+/// The folder of the PNG plots, inside the report folder.
+pub const PLOTS_DIR: &str = "plots";
+/// The resolved configuration, read back by [`regenerate`] when present.
+pub const CONFIG_TOML: &str = "config.toml";
+
+/// Everything a report is made from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReportInputs {
+    /// The dataset's name, for titles ("FashionMNIST").
+    pub dataset: String,
+    /// Class names, indexed by label.
+    pub class_names: Vec<String>,
+    /// Every epoch of every run of every method.
+    pub epochs: Vec<EpochRecord>,
+    /// Every finished run.
+    pub runs: Vec<RunResult>,
+    /// The resolved configuration as text (e.g. TOML), shown verbatim and saved as
+    /// `config.toml`.
+    pub config_text: Option<String>,
+}
+
+/// A file-name-safe form of a method name: lowercase ASCII letters and digits, other runs of
+/// characters as one `_`; made unique among `taken` by a numeric suffix.
+fn slug(method: &str, taken: &mut Vec<String>) -> String {
+    let mut s = String::new();
+    for c in method.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('_') {
+            s.push('_');
+        }
+    }
+    let base = match s.trim_matches('_') {
+        "" => "method".to_string(),
+        t => t.to_string(),
+    };
+    let mut candidate = base.clone();
+    let mut k = 2;
+    while taken.contains(&candidate) {
+        candidate = format!("{base}_{k}");
+        k += 1;
+    }
+    taken.push(candidate.clone());
+    candidate
+}
+
+/// The classification reports of each method with test predictions (4 digits, as the
+/// Python reports); methods whose runs hold no predictions are left out.
+fn method_reports(inputs: &ReportInputs, methods: &[String]) -> Result<Vec<MethodReport>> {
+    let mut reports = Vec::new();
+    if inputs.class_names.is_empty() {
+        return Ok(reports);
+    }
+    for method in methods {
+        let runs: Vec<&RunResult> = inputs.runs.iter().filter(|r| &r.method == method).collect();
+        let y_true: Vec<usize> = runs.iter().flat_map(|r| r.y_true.iter().copied()).collect();
+        let y_pred: Vec<usize> = runs.iter().flat_map(|r| r.y_pred.iter().copied()).collect();
+        if y_true.is_empty() {
+            continue;
+        }
+        let pooled = classification_report(&y_true, &y_pred, &inputs.class_names, 4)?;
+        let mut per_run = Vec::new();
+        for r in runs.iter().filter(|r| !r.y_true.is_empty()) {
+            per_run.push((
+                r.run,
+                classification_report(&r.y_true, &r.y_pred, &inputs.class_names, 4)?,
+            ));
+        }
+        reports.push(MethodReport {
+            method: method.clone(),
+            pooled,
+            per_run,
+        });
+    }
+    Ok(reports)
+}
+
+/// Every plot of the report, in page order, with confusion matrices named after `slugs`.
+fn render_plots(inputs: &ReportInputs, methods: &[String], slugs: &[String]) -> Result<Vec<Plot>> {
+    let mut out = vec![
+        plots::accuracy_curves(&inputs.epochs, methods)?,
+        plots::loss_curves(&inputs.epochs, methods)?,
+    ];
+    out.extend(plots::penalty_curves(&inputs.epochs, methods)?);
+    out.extend(plots::energy_curves(&inputs.runs)?);
+    if !inputs.runs.is_empty() {
+        out.push(plots::f1_bars(&inputs.runs, methods, &inputs.class_names)?);
+    }
+    for (method, slug) in methods.iter().zip(slugs) {
+        if inputs.runs.iter().any(|r| &r.method == method) {
+            out.push(plots::confusion_heatmap(
+                &inputs.runs,
+                method,
+                &inputs.class_names,
+                &format!("confusion_{slug}.png"),
+            )?);
+        }
+    }
+    Ok(out)
+}
+
+fn create_dir(path: &Path) -> Result<()> {
+    std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))
+}
+
+/// Writes the whole report into `dir` (created if needed) and returns the paths written:
+/// `metrics.csv`, `metrics.jsonl`, `results.jsonl`, `summary.json`, `config.toml` (when there
+/// is config text), `plots/*.png`, `classification_report_<method>.txt` and `report.html`.
+/// Each file is replaced atomically.
+pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
+    let plots_dir = dir.join(PLOTS_DIR);
+    create_dir(&plots_dir)?;
+    let mut written = Vec::new();
+
+    metrics_io::write_epochs(dir, &inputs.epochs)?;
+    written.push(dir.join(metrics_io::METRICS_CSV));
+    written.push(dir.join(metrics_io::METRICS_JSONL));
+    let results = dir.join(metrics_io::RESULTS_JSONL);
+    metrics_io::write_jsonl(&results, &inputs.runs)?;
+    written.push(results);
+    let summary = summarize(&inputs.dataset, &inputs.class_names, &inputs.epochs, &inputs.runs);
+    let summary_path = dir.join(metrics_io::SUMMARY_JSON);
+    metrics_io::write_summary(&summary_path, &summary)?;
+    written.push(summary_path);
+    if let Some(config) = &inputs.config_text {
+        let path = dir.join(CONFIG_TOML);
+        write_atomic(&path, config.as_bytes())?;
+        written.push(path);
+    }
+
+    let methods = metrics::method_order(&inputs.epochs, &inputs.runs);
+    let mut taken = Vec::new();
+    let slugs: Vec<String> = methods.iter().map(|m| slug(m, &mut taken)).collect();
+    let plots = render_plots(inputs, &methods, &slugs)?;
+    for plot in &plots {
+        let path = plots_dir.join(&plot.file_name);
+        write_atomic(&path, &plot.png)?;
+        written.push(path);
+    }
+
+    let reports = method_reports(inputs, &methods)?;
+    for r in &reports {
+        let slug = methods
+            .iter()
+            .position(|m| *m == r.method)
+            .map_or("method", |i| &slugs[i]);
+        let mut text = format!("{} — test predictions of all runs pooled\n\n{}", r.method, r.pooled);
+        for (run, report) in &r.per_run {
+            text += &format!("\n{} — run {run}\n\n{report}", r.method);
+        }
+        let path = dir.join(format!("classification_report_{slug}.txt"));
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+
+    let page = html::render_html(&summary, &plots, &reports, inputs.config_text.as_deref());
+    let path = dir.join(REPORT_HTML);
+    write_atomic(&path, page.as_bytes())?;
+    written.push(path);
+    Ok(written)
+}
+
+/// Rebuilds the report of a run folder from its files and writes it again, returning the
+/// paths written: epoch records from `metrics.jsonl`, run results from `results.jsonl` (none
+/// when missing, e.g. training stopped before a run finished), dataset and class names from
+/// `summary.json` (when missing, "unknown dataset" and classes named by their label), and the
+/// configuration from `config.toml` when present.
+pub fn regenerate(dir: &Path) -> Result<Vec<PathBuf>> {
+    let epochs = metrics_io::read_epochs(dir)?;
+    let results_path = dir.join(metrics_io::RESULTS_JSONL);
+    let runs = if results_path.exists() {
+        metrics_io::read_results(dir)?
+    } else {
+        Vec::new()
+    };
+    let summary_path = dir.join(metrics_io::SUMMARY_JSON);
+    let (dataset, class_names) = if summary_path.exists() {
+        let s = metrics_io::read_summary(&summary_path)?;
+        (s.dataset, s.class_names)
+    } else {
+        let n = runs
+            .iter()
+            .flat_map(|r| r.y_true.iter().chain(&r.y_pred))
+            .max()
+            .map_or(0, |m| m + 1);
+        ("unknown dataset".to_string(), (0..n).map(|c| c.to_string()).collect())
+    };
+    let config_path = dir.join(CONFIG_TOML);
+    let config_text = if config_path.exists() {
+        Some(std::fs::read_to_string(&config_path).map_err(|e| Error::io(&config_path, e))?)
+    } else {
+        None
+    };
+    write_report(
+        dir,
+        &ReportInputs {
+            dataset,
+            class_names,
+            epochs,
+            runs,
+            config_text,
+        },
+    )
+}

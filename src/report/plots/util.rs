@@ -1,0 +1,91 @@
+//! Shared pieces of the plots: colours, per-epoch aggregation over runs, safe axis ranges.
+
+use plotters::style::RGBColor;
+
+use super::super::metrics::{mean_std, EpochRecord};
+
+/// Matplotlib's tab10 colours, so methods look as they would in the Python plots.
+const TAB10: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// The colour of the `i`-th method (or run), cycling through tab10.
+pub(crate) fn color(i: usize) -> RGBColor {
+    TAB10[i % TAB10.len()]
+}
+
+/// One curve: per epoch, the mean over runs and its sample standard deviation.
+pub(crate) struct Band {
+    pub label: String,
+    pub color: RGBColor,
+    /// `(epoch, mean, std)` with finite mean; std is 0 where it is not finite.
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// Per epoch, the mean ± std over runs of `field` for `method`'s records, skipping
+/// non-finite values and epochs with none.
+pub(crate) fn band_over_runs(
+    records: &[EpochRecord],
+    method: &str,
+    field: impl Fn(&EpochRecord) -> Option<f64>,
+) -> Vec<(f64, f64, f64)> {
+    let mut epochs: Vec<usize> = records.iter().filter(|r| r.method == method).map(|r| r.epoch).collect();
+    epochs.sort_unstable();
+    epochs.dedup();
+    epochs
+        .into_iter()
+        .filter_map(|epoch| {
+            let values: Vec<f64> = records
+                .iter()
+                .filter(|r| r.method == method && r.epoch == epoch)
+                .filter_map(&field)
+                .collect();
+            let (mean, std) = mean_std(&values);
+            mean.is_finite()
+                .then_some((epoch as f64, mean, if std.is_finite() { std } else { 0.0 }))
+        })
+        .collect()
+}
+
+/// `(lo, hi)` covering the finite values, widened when empty or a single value so the axis
+/// has a non-zero span; `pad` adds a fraction of the span on both sides.
+pub(crate) fn range(values: impl IntoIterator<Item = f64>, pad: f64) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.into_iter().filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if lo > hi {
+        return (0.0, 1.0);
+    }
+    if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
+        let half = (hi.abs() * 0.05).max(0.5);
+        return (lo - half, hi + half);
+    }
+    let span = hi - lo;
+    (lo - pad * span, hi + pad * span)
+}
+
+/// Short tick text: plain decimals in a readable range, scientific notation outside it.
+pub(crate) fn tick(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".to_string()
+    } else if !(1e-3..1e4).contains(&a) {
+        format!("{v:.1e}")
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
