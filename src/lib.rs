@@ -25,11 +25,14 @@ mod error;
 pub mod layout;
 pub mod learnable;
 pub mod loss;
+pub mod malloc;
 pub mod models;
 pub mod nn;
 pub mod optim;
 pub mod report;
+mod serde_str;
 pub mod tensor;
+pub mod train;
 
 // README.md's Rust examples run as doctests, so the README cannot drift from the API.
 #[doc = include_str!("../README.md")]

@@ -1,9 +1,13 @@
-//! The `learnloss` command line. Until the trainer lands, `info` reports the build, the devices
-//! and runs a small third-order gradient check end to end.
+//! The `learnloss` command line: `train` (the default: standard vs learnable-loss training and
+//! the whole report), `report DIR` (plots and HTML again from the metrics files), and `info`
+//! (build, devices, and a third-order gradient check end to end).
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use learnloss::check::{gradcheck, gradgradcheck};
+use learnloss::learnable::{Activation, BnMode, Preset, TraceDefinition, TraceMethod};
+use learnloss::train::{train, Method, Progress, TrainConfig};
 use learnloss::{grad, DType, Device, Generator, Tensor};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -14,14 +18,164 @@ use std::time::Instant;
     about = "Tensors and autograd to any order for learnable loss networks"
 )]
 struct Cli {
+    /// What to do; without one, `train` with its defaults (the embedded FashionMNIST subset).
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Standard vs learnable-loss training: methods × runs, metrics, checkpoints, the report.
+    Train(Box<TrainArgs>),
+    /// Regenerates the plots and report.html of a results folder from its metrics files.
+    Report {
+        /// The folder `train` wrote (its --out).
+        dir: PathBuf,
+    },
     /// Version, devices, and a gradient check of a Hessian trace's gradient (third order).
     Info,
+}
+
+/// Flags of `train`; each overrides the --config file, which overrides the seed's defaults.
+#[derive(Args, Default)]
+struct TrainArgs {
+    /// A TOML file with any of the settings below (keys as the flags, `_` for `-`).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// mnist, fashion-mnist, cifar10, cifar100, pet, or embedded [default: embedded]
+    #[arg(long)]
+    dataset: Option<String>,
+    /// The folder holding the dataset's files (or the folder above it).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Comma-separated: baseline, learnable, bce, ce, weighted-ce, ce-l1, nll, hinge, kl
+    /// [default: baseline,learnable]
+    #[arg(long, value_delimiter = ',')]
+    methods: Option<Vec<Method>>,
+    /// Runs per method, averaged in the report [default: 3]
+    #[arg(long)]
+    runs: Option<usize>,
+    /// [default: 20, or 5 on the embedded subset]
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// One batch size for every method [default: 1024 learnable classifier, 128 baseline]
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Adam's learning rate for every network [default: 0.001]
+    #[arg(long)]
+    lr: Option<f64>,
+    /// λ, the weight on the loss network's penalties [default: 0.1]
+    #[arg(long)]
+    lambda: Option<f64>,
+    /// seed (ReLU, training-mode BatchNorm, the seed's trace) or meaningful (Softplus, no
+    /// BatchNorm, per-sample trace) [default: seed]
+    #[arg(long)]
+    preset: Option<Preset>,
+    /// seed or per-sample (overrides the preset's)
+    #[arg(long)]
+    trace: Option<TraceDefinition>,
+    /// auto, loop, batched or forward-laplacian [default: auto]
+    #[arg(long)]
+    trace_method: Option<TraceMethod>,
+    /// relu, tanh or softplus (overrides the preset's)
+    #[arg(long)]
+    lossnet_activation: Option<Activation>,
+    /// train, eval or none (overrides the preset's)
+    #[arg(long)]
+    lossnet_bn: Option<BnMode>,
+    /// α of the ce-l1 method [default: 1e-5]
+    #[arg(long)]
+    l1_alpha: Option<f64>,
+    /// Share of the training set held out for validation [default: 0.1]
+    #[arg(long)]
+    val_fraction: Option<f64>,
+    /// [default: 42]
+    #[arg(long)]
+    seed: Option<u64>,
+    /// cpu (cuda and wgpu once their backends land) [default: cpu]
+    #[arg(long)]
+    device: Option<String>,
+    /// The results folder [default: results]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Continue the runs in --out from their last checkpoints; finished runs are kept.
+    #[arg(long)]
+    resume: bool,
+    /// Only errors and the final table.
+    #[arg(long)]
+    quiet: bool,
+}
+
+impl TrainArgs {
+    /// The configuration: defaults, then the --config file, then the flags given.
+    fn resolve(&self) -> learnloss::Result<TrainConfig> {
+        let mut c = match &self.config {
+            Some(path) => TrainConfig::from_toml_file(path)?,
+            None => TrainConfig::default(),
+        };
+        macro_rules! set {
+            ($($field:ident),*) => {$(
+                if let Some(v) = &self.$field {
+                    c.$field = v.clone();
+                }
+            )*};
+        }
+        set!(
+            dataset,
+            methods,
+            runs,
+            lr,
+            lambda,
+            preset,
+            trace_method,
+            l1_alpha,
+            val_fraction,
+            seed,
+            device,
+            out
+        );
+        macro_rules! set_opt {
+            ($($field:ident),*) => {$(
+                if self.$field.is_some() {
+                    c.$field = self.$field.clone();
+                }
+            )*};
+        }
+        set_opt!(data_dir, epochs, batch_size, trace, lossnet_activation, lossnet_bn);
+        Ok(c)
+    }
+}
+
+fn run_train(args: &TrainArgs) -> ExitCode {
+    let result = args.resolve().and_then(|config| {
+        let progress = Progress::new(args.quiet);
+        let outcome = train(&config, args.resume, &progress)?;
+        if args.quiet {
+            print!("{}", learnloss::train::summary_table(&config, &outcome.runs));
+        }
+        println!("report: {}", config.out.join("report.html").display());
+        Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_report(dir: &std::path::Path) -> ExitCode {
+    match learnloss::report::regenerate(dir) {
+        Ok(files) => {
+            println!("wrote {} files to {}", files.len(), dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Σ_b tr ∂²E_b/∂x_b² of a small Tanh MLP E(x) = w2·tanh(W1·x + b1), by the seed's loop of
@@ -82,7 +236,26 @@ fn info() -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Info => info(),
+    learnloss::malloc::keep_freed_memory();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            print!("{e}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line: clap's first line names the bad flag or value.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("error: bad arguments");
+            eprintln!("{first} (see learnloss --help)");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        None => run_train(&TrainArgs::default()),
+        Some(Command::Train(args)) => run_train(&args),
+        Some(Command::Report { dir }) => run_report(&dir),
+        Some(Command::Info) => info(),
     }
 }

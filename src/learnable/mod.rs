@@ -12,3 +12,5 @@ pub use loss_network::{BnMode, LossNetwork, LossNetworkConfig};
 pub use objective::{learnable_objective, vacuity_warning, ObjectiveConfig, ObjectiveTerms, Preset, SEED_LAMBDA};
 pub use penalties::Penalties;
 pub use trace::{energy_terms, resolve_method, vacuous_reason, EnergyTerms, TraceDefinition, TraceMethod};
+
+crate::serde_str::serde_via_str!(Activation, BnMode, Preset, TraceDefinition, TraceMethod);

@@ -1,0 +1,195 @@
+//! The trainer's configuration: defaults that reproduce the seed, an optional TOML file, and
+//! command-line flags on top (flags win). Every run writes the resolved configuration beside its
+//! results as `config.toml`, which loads back with `--config`.
+
+use super::Method;
+use crate::data::DatasetKind;
+use crate::learnable::{Activation, BnMode, LossNetworkConfig, ObjectiveConfig, Preset, TraceDefinition, TraceMethod};
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The seed's epoch count.
+pub const SEED_EPOCHS: usize = 20;
+/// Epochs on the embedded subset unless told otherwise: the main job (`cargo run --release`,
+/// both methods × 3 runs) then ends in minutes on two cores.
+pub const EMBEDDED_EPOCHS: usize = 5;
+
+/// Everything a training invocation needs; field names are the TOML keys (and, with `-` for
+/// `_`, the command-line flags).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// mnist, fashion-mnist, cifar10, cifar100, pet, or embedded (the FashionMNIST subset built
+    /// into the binary).
+    pub dataset: String,
+    pub data_dir: Option<PathBuf>,
+    pub methods: Vec<Method>,
+    pub runs: usize,
+    /// Absent: the seed's 20, or [`EMBEDDED_EPOCHS`] on the embedded subset.
+    pub epochs: Option<usize>,
+    /// One batch size for every method; absent: the seed's (1024 learnable classifier, 128
+    /// baseline CNN).
+    pub batch_size: Option<usize>,
+    pub lr: f64,
+    /// λ, the weight on the loss network's penalties.
+    pub lambda: f64,
+    /// seed (ReLU, training-mode BatchNorm, the seed's trace) or meaningful (Softplus, no
+    /// BatchNorm, per-sample trace); `trace`, `lossnet_activation` and `lossnet_bn` override it.
+    pub preset: Preset,
+    pub trace: Option<TraceDefinition>,
+    pub trace_method: TraceMethod,
+    pub lossnet_activation: Option<Activation>,
+    pub lossnet_bn: Option<BnMode>,
+    /// α of the ce-l1 method.
+    pub l1_alpha: f64,
+    /// The share of the training set held out for validation.
+    pub val_fraction: f64,
+    pub seed: u64,
+    pub device: String,
+    pub out: PathBuf,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            dataset: "embedded".into(),
+            data_dir: None,
+            methods: vec![Method::Baseline, Method::Learnable],
+            runs: 3,
+            epochs: None,
+            batch_size: None,
+            lr: 1e-3,
+            lambda: crate::learnable::SEED_LAMBDA,
+            preset: Preset::Seed,
+            trace: None,
+            trace_method: TraceMethod::Auto,
+            lossnet_activation: None,
+            lossnet_bn: None,
+            l1_alpha: 1e-5,
+            val_fraction: 0.1,
+            seed: 42,
+            device: "cpu".into(),
+            out: PathBuf::from("results"),
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Reads a TOML file; keys it omits keep their defaults.
+    pub fn from_toml_file(path: &Path) -> Result<TrainConfig> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        toml::from_str(&text).map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message())))
+    }
+
+    /// The configuration as TOML, with the preset's choices written out so the file says what
+    /// ran.
+    pub fn to_toml(&self) -> String {
+        let mut resolved = self.clone();
+        resolved.epochs = Some(self.epochs());
+        let lossnet = self.loss_network(2);
+        resolved.trace = Some(self.trace_definition());
+        resolved.lossnet_activation = Some(lossnet.activation);
+        resolved.lossnet_bn = Some(lossnet.bn);
+        let body = toml::to_string(&resolved).expect("the configuration serialises");
+        format!("# learnloss train: the resolved configuration (load it again with --config)\n{body}")
+    }
+
+    /// The number of epochs, defaults resolved.
+    pub fn epochs(&self) -> usize {
+        self.epochs.unwrap_or(match self.dataset_kind() {
+            Ok(DatasetKind::Embedded) => EMBEDDED_EPOCHS,
+            _ => SEED_EPOCHS,
+        })
+    }
+
+    pub fn dataset_kind(&self) -> Result<DatasetKind> {
+        self.dataset.parse()
+    }
+
+    pub fn trace_definition(&self) -> TraceDefinition {
+        self.trace.unwrap_or(self.preset.trace_definition())
+    }
+
+    /// The loss network for `classes` classes: the preset with the overrides applied.
+    pub fn loss_network(&self, classes: usize) -> LossNetworkConfig {
+        let mut config = self.preset.loss_network(classes);
+        if let Some(a) = self.lossnet_activation {
+            config.activation = a;
+        }
+        if let Some(bn) = self.lossnet_bn {
+            config.bn = bn;
+        }
+        config
+    }
+
+    pub fn objective(&self) -> ObjectiveConfig {
+        ObjectiveConfig {
+            lambda: self.lambda,
+            definition: self.trace_definition(),
+            method: self.trace_method,
+        }
+    }
+
+    pub fn batch_size_for(&self, method: Method) -> usize {
+        self.batch_size.unwrap_or(method.default_batch_size())
+    }
+
+    /// Rejects what cannot run, with what to change, before any work starts.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Config(m));
+        if self.methods.is_empty() {
+            return bad("no methods to train (--methods baseline,learnable)".into());
+        }
+        let mut seen = Vec::new();
+        for m in &self.methods {
+            if seen.contains(m) {
+                return bad(format!("method {m} is listed twice"));
+            }
+            seen.push(*m);
+        }
+        if self.runs == 0 || self.epochs() == 0 {
+            return bad(format!(
+                "runs ({}) and epochs ({}) must be at least 1",
+                self.runs,
+                self.epochs()
+            ));
+        }
+        if self.batch_size == Some(0) {
+            return bad("the batch size must be at least 1".into());
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return bad(format!("the learning rate must be positive, got {}", self.lr));
+        }
+        if !(self.lambda.is_finite() && self.lambda >= 0.0) {
+            return bad(format!("λ must be non-negative, got {}", self.lambda));
+        }
+        if !(self.l1_alpha.is_finite() && self.l1_alpha >= 0.0) {
+            return bad(format!("l1_alpha must be non-negative, got {}", self.l1_alpha));
+        }
+        if !(self.val_fraction > 0.0 && self.val_fraction < 1.0) {
+            return bad(format!("val_fraction must be in (0, 1), got {}", self.val_fraction));
+        }
+        match self.device.to_ascii_lowercase().as_str() {
+            "cpu" => {}
+            "cuda" | "wgpu" => {
+                return bad(format!(
+                    "device {} is not part of this build yet (its backend is still being written); use --device cpu",
+                    self.device
+                ))
+            }
+            other => return bad(format!("unknown device {other:?} (expected cpu, cuda or wgpu)")),
+        }
+        self.dataset_kind()?;
+        if self.methods.contains(&Method::Learnable) {
+            // The trace definition and method must be defined for this loss network.
+            let net = crate::learnable::LossNetwork::new(
+                self.loss_network(2),
+                &crate::nn::Spec::default(),
+                &mut crate::Generator::new(0),
+            );
+            crate::learnable::resolve_method(&net, self.trace_definition(), self.trace_method)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,130 @@
+//! The training methods the trainer compares. `learnable` is the seed's learnable loss; the other
+//! task losses train the *same* classifier, so that against `learnable` only the loss differs
+//! (`bce` is exactly `learnable` without its loss network: the ablation that tells whether the
+//! penalties help). `baseline` keeps the seed's smaller CNN with cross-entropy.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Method {
+    /// The seed's baseline CNN (2 conv blocks) with cross-entropy on logits.
+    Baseline,
+    /// The learnable classifier trained through the loss network: BCE + λ·penalties.
+    Learnable,
+    /// BCE on the classifier's probabilities against one-hot targets.
+    Bce,
+    /// Cross-entropy on the classifier's logits.
+    Ce,
+    /// Cross-entropy with class weights inversely proportional to the training frequencies.
+    WeightedCe,
+    /// Cross-entropy plus α·Σ|θ| over the classifier's parameters.
+    CeL1,
+    /// Negative log-likelihood of log-softmax outputs.
+    Nll,
+    /// Multi-class hinge (margin 1) on the logits.
+    Hinge,
+    /// KL divergence (batchmean) from log-softmax outputs to the one-hot targets.
+    Kl,
+}
+
+impl Method {
+    pub const ALL: [Method; 9] = [
+        Method::Baseline,
+        Method::Learnable,
+        Method::Bce,
+        Method::Ce,
+        Method::WeightedCe,
+        Method::CeL1,
+        Method::Nll,
+        Method::Hinge,
+        Method::Kl,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Baseline => "baseline",
+            Method::Learnable => "learnable",
+            Method::Bce => "bce",
+            Method::Ce => "ce",
+            Method::WeightedCe => "weighted-ce",
+            Method::CeL1 => "ce-l1",
+            Method::Nll => "nll",
+            Method::Hinge => "hinge",
+            Method::Kl => "kl",
+        }
+    }
+
+    /// Whether the method trains the seed's baseline CNN (else the learnable method's classifier).
+    pub fn uses_baseline_network(self) -> bool {
+        self == Method::Baseline
+    }
+
+    /// The network the method trains, in words, for the report.
+    pub fn network_description(self) -> &'static str {
+        if self.uses_baseline_network() {
+            "baseline CNN (2 conv blocks, fc 64, dropout 0.5)"
+        } else {
+            "learnable-loss classifier (3 conv blocks with BatchNorm, fc 128, dropout 0.5, softmax)"
+        }
+    }
+
+    /// The seed's batch size: 128 for the baseline, 1024 for the learnable classifier.
+    pub fn default_batch_size(self) -> usize {
+        if self.uses_baseline_network() {
+            128
+        } else {
+            1024
+        }
+    }
+
+    /// The seed's Adam ε: the baseline used Keras' 1e-7, the learnable method PyTorch's 1e-8.
+    pub fn adam_eps(self) -> f64 {
+        if self.uses_baseline_network() {
+            1e-7
+        } else {
+            1e-8
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Method {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let key = s.trim().to_ascii_lowercase().replace('_', "-");
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name() == key)
+            .or(match key.as_str() {
+                "standard" => Some(Method::Baseline),
+                "cross-entropy" => Some(Method::Ce),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                let names: Vec<&str> = Method::ALL.iter().map(|m| m.name()).collect();
+                format!("unknown method {s:?} (expected one of {})", names.join(", "))
+            })
+    }
+}
+
+impl TryFrom<String> for Method {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Method> for String {
+    fn from(m: Method) -> String {
+        m.name().to_string()
+    }
+}

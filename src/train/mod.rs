@@ -1,0 +1,144 @@
+//! The trainer: methods × runs on one dataset, per-epoch metrics, checkpoints for `--resume`,
+//! and the report (DESIGN §5). The command line in `src/bin/learnloss.rs` is a thin layer over
+//! [`train`].
+
+mod config;
+mod evaluate;
+mod method;
+mod models;
+mod progress;
+mod run;
+
+pub use config::{TrainConfig, EMBEDDED_EPOCHS, SEED_EPOCHS};
+pub use evaluate::{energy_curve, evaluate, Evaluation};
+pub use method::Method;
+pub use models::{BatchLoss, RunModels};
+pub use progress::Progress;
+pub use run::{run_dir, train_run, Splits};
+
+use crate::data::{load, split_validation, DatasetKind};
+use crate::learnable::{vacuity_warning, LossNetwork};
+use crate::report::metrics::mean_std;
+use crate::report::{write_report, EpochRecord, ReportInputs, RunResult};
+use crate::{Error, Generator, Result};
+use std::path::PathBuf;
+
+/// What a training invocation produced.
+pub struct TrainOutcome {
+    pub epochs: Vec<EpochRecord>,
+    pub runs: Vec<RunResult>,
+    /// Every file of the report.
+    pub files: Vec<PathBuf>,
+}
+
+/// The dataset's display name for titles.
+fn dataset_title(kind: DatasetKind) -> &'static str {
+    match kind {
+        DatasetKind::Mnist => "MNIST",
+        DatasetKind::FashionMnist => "FashionMNIST",
+        DatasetKind::Cifar10 => "CIFAR-10",
+        DatasetKind::Cifar100 => "CIFAR-100",
+        DatasetKind::OxfordPet => "Oxford-IIIT Pet",
+        DatasetKind::Embedded => "FashionMNIST (embedded subset)",
+    }
+}
+
+/// Loads the data, trains every run of every method (continuing finished and checkpointed runs
+/// when `resume`), and writes the report to `config.out` after each run, so that a failure later
+/// never loses a finished run's results.
+pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<TrainOutcome> {
+    config.validate()?;
+    let kind = config.dataset_kind()?;
+    std::fs::create_dir_all(&config.out).map_err(|e| Error::io(&config.out, e))?;
+    let config_text = config.to_toml();
+    crate::report::write_atomic(&config.out.join("config.toml"), config_text.as_bytes())?;
+
+    let (train_set, test) = load(kind, config.data_dir.as_deref())?;
+    let (train_set, val) = split_validation(train_set, config.val_fraction, config.seed)?;
+    let data = Splits {
+        train: train_set,
+        val,
+        test,
+    };
+    let classes = data.train.num_classes();
+    progress.note(&format!(
+        "{}: {} training, {} validation, {} test images of shape {:?}, {} classes",
+        dataset_title(kind),
+        data.train.len(),
+        data.val.len(),
+        data.test.len(),
+        data.train.image_shape(),
+        classes
+    ));
+    if config.methods.contains(&Method::Learnable) {
+        let net = LossNetwork::new(
+            config.loss_network(classes),
+            &crate::nn::Spec::default(),
+            &mut Generator::new(0),
+        );
+        if let Some(warning) = vacuity_warning(&net, &config.objective()) {
+            progress.note(&warning);
+        }
+    }
+
+    let mut epochs = Vec::new();
+    let mut runs = Vec::new();
+    let mut files = Vec::new();
+    for &method in &config.methods {
+        progress.note(&format!("== {method}: {}", method.network_description()));
+        for run in 1..=config.runs {
+            let dir = run_dir(&config.out, method, run);
+            let finished = if resume { run::finished_result(&dir)? } else { None };
+            let (records, result) = match finished {
+                Some(done) => {
+                    progress.note(&format!("{method} run {run}: already finished, kept"));
+                    done
+                }
+                None => train_run(config, method, run, &data, resume, progress)?,
+            };
+            progress.note(&format!(
+                "{method} run {run}: test accuracy {:.4}, test loss {:.4}, {:.1} s",
+                result.test_accuracy, result.test_loss, result.seconds
+            ));
+            epochs.extend(records);
+            runs.push(result);
+            files = write_report(
+                &config.out,
+                &ReportInputs {
+                    dataset: dataset_title(kind).to_string(),
+                    class_names: data.train.class_names().to_vec(),
+                    epochs: epochs.clone(),
+                    runs: runs.clone(),
+                    config_text: Some(config_text.clone()),
+                },
+            )?;
+        }
+    }
+    progress.note(&summary_table(config, &runs));
+    Ok(TrainOutcome { epochs, runs, files })
+}
+
+/// Test accuracy mean ± std (sample std) per method, with the per-run values.
+pub fn summary_table(config: &TrainConfig, runs: &[RunResult]) -> String {
+    let mut out = String::from("method        test accuracy (mean ± std)   runs\n");
+    for method in &config.methods {
+        let acc: Vec<f64> = runs
+            .iter()
+            .filter(|r| r.method == method.name())
+            .map(|r| r.test_accuracy)
+            .collect();
+        if acc.is_empty() {
+            continue;
+        }
+        let (mean, std) = mean_std(&acc);
+        let each: Vec<String> = acc.iter().map(|a| format!("{a:.4}")).collect();
+        out.push_str(&format!(
+            "{:<13} {:.4} ± {:.4}              {}\n",
+            method.name(),
+            mean,
+            std,
+            each.join(", ")
+        ));
+    }
+    out
+}

@@ -1,0 +1,208 @@
+//! The networks and optimisers of one run of one method, and the method's loss on a batch.
+
+use super::{Method, TrainConfig};
+use crate::learnable::{learnable_objective, LossNetwork, ObjectiveConfig};
+use crate::loss::{
+    binary_cross_entropy, cross_entropy, kl_div, l1_penalty, multi_margin_loss, nll_loss, one_hot, CrossEntropyOptions,
+    KlReduction, Reduction,
+};
+use crate::models::{baseline_cnn, learnable_classifier, BaselineConfig, ClassifierConfig};
+use crate::nn::{shared_generator, Module, Sequential, SharedGenerator, Spec};
+use crate::optim::{Adam, AdamConfig, Optimizer};
+use crate::{DType, Generator, Result, Tensor};
+
+/// The loss terms of one batch; `total` is what is minimised.
+pub struct BatchLoss {
+    pub total: Tensor,
+    /// The task part (BCE for the learnable method, else equal to `total` minus any L1 term).
+    pub task: Tensor,
+    /// `(nonneg, convex, lips)` for the learnable method.
+    pub penalties: Option<(Tensor, Tensor, Tensor)>,
+    /// Scores whose argmax is the prediction, `[B, C]`.
+    pub scores: Tensor,
+}
+
+/// One run's state: the classifier, the loss network (learnable method only), their Adam
+/// optimisers, and the generators that decide dropout masks and batch order.
+pub struct RunModels {
+    pub method: Method,
+    pub classifier: Sequential,
+    pub loss_network: Option<LossNetwork>,
+    pub classifier_opt: Adam,
+    pub loss_network_opt: Option<Adam>,
+    pub dropout: SharedGenerator,
+    pub shuffle: Generator,
+    objective: ObjectiveConfig,
+    l1_alpha: f64,
+    /// Class weights of weighted-ce: inverse training frequencies, mean 1.
+    class_weights: Option<Tensor>,
+    classes: usize,
+}
+
+/// Distinct, reproducible seeds for the run's generators.
+fn run_seed(base: u64, method: Method, run: usize, stream: u64) -> u64 {
+    let m = Method::ALL.iter().position(|&x| x == method).unwrap_or(0) as u64;
+    base.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(m << 40)
+        .wrapping_add((run as u64) << 8)
+        .wrapping_add(stream)
+}
+
+impl RunModels {
+    pub fn new(
+        config: &TrainConfig,
+        method: Method,
+        run: usize,
+        input: [usize; 3],
+        classes: usize,
+        class_counts: &[usize],
+    ) -> Result<RunModels> {
+        let spec = Spec::default();
+        let mut init = Generator::new(run_seed(config.seed, method, run, 0));
+        let dropout = shared_generator(run_seed(config.seed, method, run, 1));
+        let shuffle = Generator::new(run_seed(config.seed, method, run, 2));
+        let classifier = if method.uses_baseline_network() {
+            baseline_cnn(&BaselineConfig::new(input, classes), &spec, &mut init, dropout.clone())
+        } else {
+            learnable_classifier(
+                &ClassifierConfig::new(input, classes),
+                &spec,
+                &mut init,
+                dropout.clone(),
+            )
+        };
+        let adam = |eps: f64| AdamConfig {
+            lr: config.lr,
+            eps,
+            ..AdamConfig::default()
+        };
+        let classifier_opt = Adam::new(classifier.named_parameters(), adam(method.adam_eps()))?;
+        let (loss_network, loss_network_opt) = if method == Method::Learnable {
+            let net = LossNetwork::new(config.loss_network(classes), &spec, &mut init);
+            let opt = Adam::new(net.named_parameters(), adam(1e-8))?;
+            (Some(net), Some(opt))
+        } else {
+            (None, None)
+        };
+        let class_weights = (method == Method::WeightedCe).then(|| {
+            let total: usize = class_counts.iter().sum();
+            let w: Vec<f32> = class_counts
+                .iter()
+                .map(|&n| total as f32 / (classes as f32 * n.max(1) as f32))
+                .collect();
+            Tensor::from_vec(w, &[classes], &spec.device)
+        });
+        Ok(RunModels {
+            method,
+            classifier,
+            loss_network,
+            classifier_opt,
+            loss_network_opt,
+            dropout,
+            shuffle,
+            objective: config.objective(),
+            l1_alpha: config.l1_alpha,
+            class_weights,
+            classes,
+        })
+    }
+
+    /// Switches every network between training and evaluation mode.
+    pub fn set_training(&mut self, training: bool) {
+        self.classifier.set_training(training);
+        if let Some(net) = &mut self.loss_network {
+            net.set_training(training);
+        }
+    }
+
+    /// Whether the method's loss needs the classifier's probabilities (else its logits).
+    fn on_probabilities(&self) -> bool {
+        matches!(self.method, Method::Learnable | Method::Bce)
+    }
+
+    /// The classifier's output the method's loss takes: probabilities for learnable/bce (the
+    /// whole network), logits for the others (the learnable classifier without its softmax and
+    /// clamp; the baseline CNN ends in logits).
+    fn scores(&self, images: &Tensor) -> Tensor {
+        let keep = if self.method.uses_baseline_network() || self.on_probabilities() {
+            self.classifier.len()
+        } else {
+            self.classifier.len() - 2
+        };
+        self.classifier
+            .children()
+            .take(keep)
+            .fold(images.clone(), |h, (_, m)| m.forward(&h))
+    }
+
+    /// The method's loss on a batch. With `with_penalties` false the learnable method reports
+    /// only its task term (evaluation: the penalties need gradients in p and belong to training).
+    pub fn loss(&self, images: &Tensor, labels: &Tensor, with_penalties: bool) -> Result<BatchLoss> {
+        let scores = self.scores(images);
+        let onehot = || one_hot(labels, self.classes).to_dtype(DType::F32);
+        let ce = |weight: Option<&Tensor>| {
+            cross_entropy(
+                &scores,
+                labels,
+                &CrossEntropyOptions {
+                    weight: weight.cloned(),
+                    ..Default::default()
+                },
+            )
+        };
+        let plain = |task: Tensor| BatchLoss {
+            total: task.clone(),
+            task,
+            penalties: None,
+            scores: scores.clone(),
+        };
+        Ok(match self.method {
+            Method::Learnable if with_penalties => {
+                let net = self
+                    .loss_network
+                    .as_ref()
+                    .expect("the learnable method has a loss network");
+                let terms = learnable_objective(net, &scores, &onehot(), &self.objective)?;
+                BatchLoss {
+                    total: terms.total,
+                    task: terms.task,
+                    penalties: Some((terms.nonneg, terms.convex, terms.lips)),
+                    scores: scores.clone(),
+                }
+            }
+            Method::Learnable | Method::Bce => plain(binary_cross_entropy(&scores, &onehot(), None, Reduction::Mean)),
+            Method::Baseline | Method::Ce => plain(ce(None)),
+            Method::WeightedCe => plain(ce(self.class_weights.as_ref())),
+            Method::CeL1 => {
+                let task = ce(None);
+                let l1 = l1_penalty(&self.classifier.parameters()).mul_scalar(self.l1_alpha);
+                BatchLoss {
+                    total: task.add(&l1),
+                    task,
+                    penalties: None,
+                    scores: scores.clone(),
+                }
+            }
+            Method::Nll => plain(nll_loss(&scores.log_softmax(1), labels, None, -100, Reduction::Mean)),
+            Method::Hinge => plain(multi_margin_loss(&scores, labels, 1, 1.0, None, Reduction::Mean)),
+            Method::Kl => plain(kl_div(&scores.log_softmax(1), &onehot(), KlReduction::BatchMean, false)),
+        })
+    }
+
+    /// One optimiser step on every network from the gradients of `total`, then clears them.
+    pub fn step(&mut self, total: &Tensor) {
+        self.classifier_opt.zero_grad();
+        if let Some(opt) = &self.loss_network_opt {
+            opt.zero_grad();
+        }
+        total.backward();
+        self.classifier_opt.step();
+        if let Some(opt) = &mut self.loss_network_opt {
+            opt.step();
+        }
+        self.classifier_opt.zero_grad();
+        if let Some(opt) = &self.loss_network_opt {
+            opt.zero_grad();
+        }
+    }
+}

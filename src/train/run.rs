@@ -1,0 +1,218 @@
+//! One run of one method: the epoch loop, per-epoch metrics, a checkpoint after every epoch, and
+//! the final test evaluation. A run killed at any point continues from its last checkpoint and
+//! ends with the same metrics (every random choice comes from generators saved in it).
+
+use super::evaluate::{energy_curve, evaluate, predictions};
+use super::models::RunModels;
+use super::{Method, Progress, TrainConfig};
+use crate::checkpoint::{find_training_checkpoint, load_training_checkpoint, save_training_checkpoint};
+use crate::data::Dataset;
+use crate::nn::Module;
+use crate::optim::Optimizer;
+use crate::report::metrics_io::{append_epoch, append_result, read_epochs, read_results, write_epochs};
+use crate::report::{EpochRecord, RunResult};
+use crate::{DType, Device, Error, Generator, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The datasets of one invocation.
+pub struct Splits {
+    pub train: Dataset,
+    pub val: Dataset,
+    pub test: Dataset,
+}
+
+/// Where a run keeps its epochs, result and checkpoint: `OUT/METHOD/run-K`.
+pub fn run_dir(out: &Path, method: Method, run: usize) -> PathBuf {
+    out.join(method.name()).join(format!("run-{run}"))
+}
+
+/// The finished result of the run in `dir`, if it finished.
+pub fn finished_result(dir: &Path) -> Result<Option<(Vec<EpochRecord>, RunResult)>> {
+    if !dir.join(crate::report::metrics_io::RESULTS_JSONL).exists() {
+        return Ok(None);
+    }
+    let result = read_results(dir)?.pop();
+    Ok(match result {
+        Some(r) => Some((read_epochs(dir)?, r)),
+        None => None,
+    })
+}
+
+const CHECKPOINT: &str = "checkpoint";
+
+fn save(models: &RunModels, dir: &Path, epoch: usize) -> Result<()> {
+    let mut modules: Vec<(&str, &dyn Module)> = vec![("classifier", &models.classifier)];
+    let mut optimizers: Vec<(&str, &dyn Optimizer)> = vec![("classifier", &models.classifier_opt)];
+    if let (Some(net), Some(opt)) = (&models.loss_network, &models.loss_network_opt) {
+        modules.push(("loss_network", net));
+        optimizers.push(("loss_network", opt));
+    }
+    let dropout = models.dropout.lock().clone();
+    let rngs: [(&str, &Generator); 2] = [("shuffle", &models.shuffle), ("dropout", &dropout)];
+    let extra = BTreeMap::from([("epoch".to_string(), epoch.to_string())]);
+    save_training_checkpoint(dir.join(CHECKPOINT), &modules, &optimizers, &rngs, &extra)
+}
+
+/// Restores the last checkpoint in `dir`, returning the number of epochs it holds (0: none).
+fn restore(models: &mut RunModels, dir: &Path) -> Result<usize> {
+    let path = dir.join(CHECKPOINT);
+    if find_training_checkpoint(&path).is_none() {
+        return Ok(0);
+    }
+    let mut dropout = models.dropout.lock().clone();
+    let extra = {
+        let RunModels {
+            classifier,
+            loss_network,
+            classifier_opt,
+            loss_network_opt,
+            shuffle,
+            ..
+        } = &mut *models;
+        let mut modules: Vec<(&str, &dyn Module)> = vec![("classifier", &*classifier)];
+        let mut optimizers: Vec<(&str, &mut dyn Optimizer)> = vec![("classifier", classifier_opt)];
+        if let (Some(net), Some(opt)) = (loss_network.as_ref(), loss_network_opt.as_mut()) {
+            modules.push(("loss_network", net));
+            optimizers.push(("loss_network", opt));
+        }
+        let mut rngs: [(&str, &mut Generator); 2] = [("shuffle", shuffle), ("dropout", &mut dropout)];
+        load_training_checkpoint(&path, &modules, &mut optimizers, &mut rngs)?
+    };
+    *models.dropout.lock() = dropout;
+    extra
+        .get("epoch")
+        .and_then(|e| e.parse().ok())
+        .ok_or_else(|| Error::Checkpoint(format!("checkpoint {}: no epoch count in its metadata", path.display())))
+}
+
+/// Trains one run (continuing a checkpoint when `resume`), evaluates it on the test set, and
+/// returns its epochs and result. Every epoch is written to the run's folder as it ends.
+pub fn train_run(
+    config: &TrainConfig,
+    method: Method,
+    run: usize,
+    data: &Splits,
+    resume: bool,
+    progress: &Progress,
+) -> Result<(Vec<EpochRecord>, RunResult)> {
+    let dir = run_dir(&config.out, method, run);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let classes = data.train.num_classes();
+    let mut models = RunModels::new(
+        config,
+        method,
+        run,
+        data.train.image_shape(),
+        classes,
+        &data.train.class_counts(),
+    )?;
+    let mut records = Vec::new();
+    let mut first_epoch = 1;
+    if resume {
+        let done = restore(&mut models, &dir)?;
+        if done > 0 {
+            records = read_epochs(&dir)?;
+            // Epochs logged after the last checkpoint are redone (identically).
+            records.retain(|r| r.epoch <= done);
+            write_epochs(&dir, &records)?;
+            first_epoch = done + 1;
+            progress.note(&format!("{method} run {run}: resuming after epoch {done}"));
+        }
+    } else {
+        write_epochs(&dir, &[])?;
+    }
+    let batch_size = config.batch_size_for(method);
+    let started = Instant::now();
+    for epoch in first_epoch..=config.epochs() {
+        let record = train_epoch(&mut models, config, data, epoch, run, batch_size, progress)?;
+        progress.epoch_line(&record);
+        append_epoch(&dir, &record)?;
+        save(&models, &dir, epoch)?;
+        records.push(record);
+    }
+    let test = evaluate(&mut models, &data.test, batch_size)?;
+    let energy = models.loss_network.as_mut().map(|net| energy_curve(net, classes));
+    let result = RunResult {
+        method: method.name().to_string(),
+        run,
+        network: method.network_description().to_string(),
+        test_accuracy: test.accuracy,
+        test_loss: test.loss,
+        seconds: records
+            .iter()
+            .map(|r| r.seconds)
+            .sum::<f64>()
+            .max(started.elapsed().as_secs_f64()),
+        y_true: test.y_true,
+        y_pred: test.y_pred,
+        energy_curve: energy,
+    };
+    append_result(&dir, &result)?;
+    Ok((records, result))
+}
+
+fn train_epoch(
+    models: &mut RunModels,
+    config: &TrainConfig,
+    data: &Splits,
+    epoch: usize,
+    run: usize,
+    batch_size: usize,
+    progress: &Progress,
+) -> Result<EpochRecord> {
+    let start = Instant::now();
+    let mut order: Vec<usize> = (0..data.train.len()).collect();
+    models.shuffle.shuffle(&mut order);
+    let batches = order.len().div_ceil(batch_size);
+    let bar = progress.batches(models.method, run, epoch, config.epochs(), batches);
+    let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
+    let mut penalty_sums = [0.0f64; 3];
+    models.set_training(true);
+    for chunk in order.chunks(batch_size) {
+        let (images, labels) = data.train.batch(chunk, DType::F32, &Device::Cpu);
+        let loss = models.loss(&images, &labels, true)?;
+        let n = chunk.len();
+        let value = loss.total.item();
+        if !value.is_finite() {
+            return Err(Error::Config(format!(
+                "{} run {run}, epoch {epoch}: the training loss became {value}; lower --lr or --lambda",
+                models.method
+            )));
+        }
+        loss_sum += value * n as f64;
+        if let Some((a, b, c)) = &loss.penalties {
+            for (sum, t) in penalty_sums.iter_mut().zip([a, b, c]) {
+                *sum += t.item() * n as f64;
+            }
+        }
+        let labels_host: Vec<i64> = labels.to_vec();
+        correct += predictions(&loss.scores)
+            .iter()
+            .zip(&labels_host)
+            .filter(|(p, y)| **p as i64 == **y)
+            .count();
+        seen += n;
+        models.step(&loss.total);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let val = evaluate(models, &data.val, batch_size)?;
+    let seen_f = seen.max(1) as f64;
+    let learnable = models.loss_network.is_some();
+    let penalty = |i: usize| learnable.then(|| penalty_sums[i] / seen_f);
+    Ok(EpochRecord {
+        method: models.method.name().to_string(),
+        run,
+        epoch,
+        train_loss: loss_sum / seen_f,
+        train_accuracy: correct as f64 / seen_f,
+        val_loss: val.loss,
+        val_accuracy: val.accuracy,
+        nonneg: penalty(0),
+        convex: penalty(1),
+        lips: penalty(2),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,228 @@
+//! The `learnloss` binary end to end: one epoch of both methods on the embedded data writes every
+//! file of the report (the PNGs decode, report.html embeds them); a run killed part-way and
+//! resumed ends with the metrics of an uninterrupted run; bad flags, a missing data folder and
+//! an unwritable --out each give a one-line error and a non-zero exit.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_learnloss");
+
+fn learnloss(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Decodes a PNG fully, returning its size.
+fn png_size(path: &Path) -> (u32, u32) {
+    let file = std::fs::File::open(path).unwrap();
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut buf = vec![0; reader.output_buffer_size().expect("size fits")];
+    let info = reader.next_frame(&mut buf).unwrap();
+    (info.width, info.height)
+}
+
+#[test]
+fn one_epoch_on_the_embedded_data_writes_the_whole_report() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("results");
+    let run = learnloss(&["train", "--epochs", "1", "--runs", "1", "--out", dir.to_str().unwrap()]);
+    assert!(
+        run.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&run.stdout),
+        text(&run.stderr)
+    );
+    let stdout = text(&run.stdout);
+    assert!(
+        stdout.contains("identically zero"),
+        "the seed preset's vacuity note: {stdout}"
+    );
+    for file in [
+        "config.toml",
+        "metrics.csv",
+        "metrics.jsonl",
+        "results.jsonl",
+        "summary.json",
+        "report.html",
+        "classification_report_baseline.txt",
+        "classification_report_learnable.txt",
+        "baseline/run-1/checkpoint/model.safetensors",
+        "learnable/run-1/checkpoint/optimizer.safetensors",
+        "learnable/run-1/checkpoint/rng.safetensors",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} is missing");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let mut pngs = 0;
+    for entry in std::fs::read_dir(dir.join("plots")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "png") {
+            let (w, h) = png_size(&path);
+            assert!(w > 100 && h > 100, "{}: {w}×{h}", path.display());
+            pngs += 1;
+        }
+    }
+    // accuracy, loss, penalties, energy, F1 bars and a confusion matrix per method.
+    assert!(pngs >= 7, "only {pngs} plots");
+    assert_eq!(
+        html.matches("data:image/png;base64,").count(),
+        pngs,
+        "report.html embeds every plot"
+    );
+    let report = std::fs::read_to_string(dir.join("classification_report_learnable.txt")).unwrap();
+    assert!(
+        report.contains("Ankle boot") && report.contains("weighted avg"),
+        "{report}"
+    );
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(
+        config.contains("preset = \"seed\"") && config.contains("epochs = 1"),
+        "{config}"
+    );
+
+    // `report DIR` regenerates the plots and the page from the metrics files.
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    let again = learnloss(&["report", dir.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(dir.join("report.html").is_file());
+}
+
+/// A small MNIST-format dataset (IDX files): the class decides which rows are bright.
+fn write_tiny_mnist(dir: &Path, train: usize, test: usize) {
+    let write = |name: &str, count: usize, salt: usize| {
+        let mut images = vec![0, 0, 8, 3];
+        let mut labels = vec![0, 0, 8, 1];
+        for v in [count as u32, 28, 28] {
+            images.extend(v.to_be_bytes());
+        }
+        labels.extend((count as u32).to_be_bytes());
+        for i in 0..count {
+            let class = (i * 7 + salt) % 10;
+            labels.push(class as u8);
+            for p in 0..784 {
+                let row = p / 28;
+                let bright = row / 3 == class % 9 || (p * 31 + i * 17 + salt) % 11 == 0;
+                images.push(if bright { 200 + (p % 50) as u8 } else { (p % 7) as u8 });
+            }
+        }
+        std::fs::write(dir.join(format!("{name}-images-idx3-ubyte")), images).unwrap();
+        std::fs::write(dir.join(format!("{name}-labels-idx1-ubyte")), labels).unwrap();
+    };
+    write("train", train, 0);
+    write("t10k", test, 3);
+}
+
+/// Every field of every epoch and run except the timings.
+fn metrics_without_seconds(dir: &Path) -> Vec<String> {
+    let mut lines = Vec::new();
+    for file in ["metrics.jsonl", "results.jsonl"] {
+        for line in std::fs::read_to_string(dir.join(file)).unwrap().lines() {
+            let mut value: serde_json::Value = serde_json::from_str(line).unwrap();
+            value.as_object_mut().unwrap().remove("seconds");
+            lines.push(value.to_string());
+        }
+    }
+    lines
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_metrics_of_an_uninterrupted_one() {
+    let data = tempfile::tempdir().unwrap();
+    write_tiny_mnist(data.path(), 400, 100);
+    let out = tempfile::tempdir().unwrap();
+    let (whole, killed) = (out.path().join("whole"), out.path().join("killed"));
+    let args = |dir: &Path| {
+        vec![
+            "train".to_string(),
+            "--dataset=mnist".into(),
+            format!("--data-dir={}", data.path().display()),
+            "--methods=learnable,baseline".into(),
+            "--runs=2".into(),
+            "--epochs=3".into(),
+            "--batch-size=64".into(),
+            "--quiet".into(),
+            format!("--out={}", dir.display()),
+        ]
+    };
+    let run = Command::new(BIN).args(args(&whole)).output().unwrap();
+    assert!(run.status.success(), "{}", text(&run.stderr));
+
+    // Kill as soon as the second learnable run has checkpointed its first epoch: mid-run, with
+    // one run of the method finished, one partly done and the baseline not started.
+    let mut child = Command::new(BIN)
+        .args(args(&killed))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let marker = killed.join("learnable/run-2/checkpoint/complete");
+    let start = Instant::now();
+    while !marker.exists() && start.elapsed() < Duration::from_secs(300) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().ok();
+    child.wait().unwrap();
+    let mut resume = args(&killed);
+    resume.push("--resume".into());
+    let run = Command::new(BIN).args(&resume).output().unwrap();
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(metrics_without_seconds(&whole), metrics_without_seconds(&killed));
+}
+
+/// Runs the binary expecting failure: a non-zero exit and exactly one line on stderr holding
+/// every `needles`.
+fn assert_one_line_error(args: &[&str], needles: &[&str]) {
+    let run = learnloss(args);
+    assert!(!run.status.success(), "{args:?} succeeded");
+    let stderr = text(&run.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    for needle in needles {
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: {stderr:?} does not mention {needle:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_flags_missing_data_and_an_unwritable_out_are_one_line_errors() {
+    let out = tempfile::tempdir().unwrap();
+    let out_flag = format!("--out={}", out.path().join("r").display());
+    assert_one_line_error(&["train", "--epochz", "2"], &["--epochz"]);
+    assert_one_line_error(&["train", "--preset", "loose"], &["loose"]);
+    assert_one_line_error(&["train", "--methods", "baseline,magic"], &["magic"]);
+    assert_one_line_error(&["train", "--runs", "0", &out_flag], &["runs"]);
+    assert_one_line_error(
+        &[
+            "train",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            "/nonexistent/mnist",
+            &out_flag,
+        ],
+        &["/nonexistent/mnist"],
+    );
+    // A per-sample trace with training-mode BatchNorm is not defined.
+    assert_one_line_error(
+        &["train", "--trace", "per-sample", "--lossnet-bn", "train", &out_flag],
+        &["per-sample"],
+    );
+    let file = out.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let unwritable = file.join("results");
+    assert_one_line_error(
+        &["train", "--epochs", "1", "--out", unwritable.to_str().unwrap()],
+        &[unwritable.to_str().unwrap()],
+    );
+}
