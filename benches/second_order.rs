@@ -4,7 +4,7 @@
 //! - `trace/…`: the energy, its gradient in p and the differentiable trace;
 //! - `penalty_step/…`: the three penalties and the backward pass into the loss network and p;
 //! - `learnable_step/…`: the whole learnable-loss training step on 1×28×28, C = 10 (classifier
-//!   forward, objective, backward, one Adam step per network);
+//!   forward, objective, backward, one Adam step per network), both presets;
 //! - `baseline_step`: the seed's baseline CNN step at batch 128 (cross-entropy, Adam).
 //!
 //! `benches/torch_reference.py` times the same workloads in PyTorch; figures in RESULTS.md.
@@ -13,11 +13,13 @@
 mod workloads;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use learnloss::learnable::Preset;
+use learnloss::learnable::{Preset, TraceMethod};
 use std::hint::black_box;
-use workloads::{methods_for, PenaltyBatch, BATCH, CLASS_COUNTS};
+use workloads::{methods_for, BaselineStep, LearnableStep, PenaltyBatch, BATCH, CLASS_COUNTS};
 
 fn trace_and_penalty_step(c: &mut Criterion) {
+    // As the trainer runs: freed buffers stay in the heap (see learnloss::malloc).
+    learnloss::malloc::keep_freed_memory();
     for preset in [Preset::Seed, Preset::Meaningful] {
         for classes in CLASS_COUNTS {
             let batch = PenaltyBatch::new(preset, classes, BATCH);
@@ -35,5 +37,25 @@ fn trace_and_penalty_step(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, trace_and_penalty_step);
+fn learnable_step(c: &mut Criterion) {
+    learnloss::malloc::keep_freed_memory();
+    let mut group = c.benchmark_group("learnable_step/C10_b1024_1x28x28");
+    group.sample_size(10);
+    for preset in [Preset::Seed, Preset::Meaningful] {
+        let mut step = LearnableStep::new(preset, TraceMethod::Auto);
+        group.bench_function(preset.to_string(), |b| b.iter(|| black_box(step.run())));
+    }
+    group.finish();
+}
+
+fn baseline_step(c: &mut Criterion) {
+    learnloss::malloc::keep_freed_memory();
+    let mut group = c.benchmark_group("baseline_step");
+    group.sample_size(10);
+    let mut step = BaselineStep::new();
+    group.bench_function("C10_b128_1x28x28", |b| b.iter(|| black_box(step.run())));
+    group.finish();
+}
+
+criterion_group!(benches, trace_and_penalty_step, learnable_step, baseline_step);
 criterion_main!(benches);

@@ -1296,6 +1296,7 @@ fn max_pool2d_fixed_geometries_match_naive() {
     };
     let cases = [
         ([2, 3, 8, 8], Pool2dParams::square(2)),
+        ([2, 3, 7, 9], Pool2dParams::square(2)), // the 2×2 fast path, odd sizes (floor)
         ([1, 2, 7, 9], pp([3, 3], [1, 1], [1, 1], [1, 1])), // heavy overlap, padded borders
         ([2, 2, 9, 7], pp([3, 2], [2, 1], [1, 1], [2, 1])), // dilated, asymmetric
         ([1, 1, 5, 5], pp([4, 4], [1, 1], [2, 2], [1, 1])), // padding = kernel / 2

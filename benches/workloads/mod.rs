@@ -6,6 +6,7 @@
 use learnloss::learnable::{energy_terms, LossNetwork, Penalties, Preset, TraceMethod};
 use learnloss::loss::one_hot;
 use learnloss::nn::{Module, Spec};
+use learnloss::train::{Method, RunModels, TrainConfig};
 use learnloss::{grad, DType, Device, Generator, Tensor};
 
 /// The seed's batch size for the learnable method.
@@ -63,5 +64,77 @@ impl PenaltyBatch {
         let mut wrt = self.net.parameters();
         wrt.push(self.p.clone());
         grad(&[total], &wrt, None, false)
+    }
+}
+
+/// The whole learnable-loss training step of the seed on 1×28×28, C = 10, batch 1024:
+/// classifier forward, the objective (BCE + λ·penalties), backward into both networks, one Adam
+/// step each.
+pub struct LearnableStep {
+    models: RunModels,
+    images: Tensor,
+    labels: Tensor,
+}
+
+/// Random images and labels of the trainer's shapes.
+fn image_batch(batch: usize, seed: u64) -> (Tensor, Tensor) {
+    let dev = Device::Cpu;
+    let mut gen = Generator::new(seed);
+    let images = Tensor::rand(&[batch, 1, 28, 28], DType::F32, &dev, &mut gen);
+    let labels: Vec<i64> = (0..batch).map(|i| (i % 10) as i64).collect();
+    (images, Tensor::from_vec(labels, &[batch], &dev))
+}
+
+impl LearnableStep {
+    pub fn new(preset: Preset, method: TraceMethod) -> LearnableStep {
+        let config = TrainConfig {
+            preset,
+            trace_method: method,
+            ..TrainConfig::default()
+        };
+        let models = RunModels::new(&config, Method::Learnable, 1, [1, 28, 28], 10, &[100; 10])
+            .expect("the seed's configuration is valid");
+        let (images, labels) = image_batch(BATCH, 5);
+        LearnableStep { models, images, labels }
+    }
+
+    pub fn run(&mut self) -> f64 {
+        let loss = self
+            .models
+            .loss(&self.images, &self.labels, true)
+            .expect("valid objective");
+        let value = loss.total.item();
+        self.models.step(&loss.total);
+        value
+    }
+}
+
+/// The seed's baseline CNN step: batch 128, cross-entropy, Adam (ε 1e-7).
+pub struct BaselineStep {
+    models: RunModels,
+    images: Tensor,
+    labels: Tensor,
+}
+
+impl BaselineStep {
+    pub fn new() -> BaselineStep {
+        let models = RunModels::new(
+            &TrainConfig::default(),
+            Method::Baseline,
+            1,
+            [1, 28, 28],
+            10,
+            &[100; 10],
+        )
+        .expect("the seed's configuration is valid");
+        let (images, labels) = image_batch(128, 6);
+        BaselineStep { models, images, labels }
+    }
+
+    pub fn run(&mut self) -> f64 {
+        let loss = self.models.loss(&self.images, &self.labels, true).expect("valid loss");
+        let value = loss.total.item();
+        self.models.step(&loss.total);
+        value
     }
 }
