@@ -29,6 +29,49 @@ fn unreduce(g: &Tensor, input: &Tensor, dims: &[usize], keepdim: bool) -> Tensor
     g.reshape(&shape)
 }
 
+/// `∂/∂a` of `⟨g, a·b⟩` for batched matmul operands (rank ≥ 2, `g` of the broadcast shape).
+///
+/// When `a` is the same matrix for every batch element (batch dimensions absent or 1) and the
+/// batch is large, the per-element products `g_i·b_iᵀ` would be materialised and then summed;
+/// instead the batch is folded into the contraction: one `[M, (batch·N)]·[(batch·N), K]` GEMM.
+fn matmul_grad_lhs(g: &Tensor, a: &Tensor, b: &Tensor) -> Tensor {
+    let r = g.rank();
+    let batch: usize = g.shape()[..r - 2].iter().product();
+    let a_batch: usize = a.shape()[..a.rank() - 2].iter().product();
+    if a_batch != 1 || batch <= 1 {
+        return g.matmul(&b.mt()).sum_to(a.shape());
+    }
+    let (m, n) = (g.dim(r - 2), g.dim(r - 1));
+    let k = a.dim(a.rank() - 1);
+    let mut b_shape = g.shape()[..r - 2].to_vec();
+    b_shape.extend_from_slice(&[k, n]);
+    // [batch, M, N] → [M, batch·N] and [batch, K, N] → [batch·N, K].
+    let g2 = g.reshape(&[batch, m, n]).permute(&[1, 0, 2]).reshape(&[m, batch * n]);
+    let b2 = b
+        .expand(&b_shape)
+        .reshape(&[batch, k, n])
+        .permute(&[0, 2, 1])
+        .reshape(&[batch * n, k]);
+    g2.matmul(&b2).reshape(a.shape())
+}
+
+/// `∂/∂b` of `⟨g, a·b⟩`, folding the batch into one GEMM when `b` is shared by the batch:
+/// `[K, (batch·M)]·[(batch·M), N]`, views of `a` and `g` when they are contiguous.
+fn matmul_grad_rhs(g: &Tensor, a: &Tensor, b: &Tensor) -> Tensor {
+    let r = g.rank();
+    let batch: usize = g.shape()[..r - 2].iter().product();
+    let b_batch: usize = b.shape()[..b.rank() - 2].iter().product();
+    if b_batch != 1 || batch <= 1 {
+        return a.mt().matmul(g).sum_to(b.shape());
+    }
+    let (m, n) = (g.dim(r - 2), g.dim(r - 1));
+    let k = a.dim(a.rank() - 1);
+    let mut a_shape = g.shape()[..r - 2].to_vec();
+    a_shape.extend_from_slice(&[m, k]);
+    let a2 = a.expand(&a_shape).reshape(&[batch * m, k]);
+    a2.mt().matmul(&g.reshape(&[batch * m, n])).reshape(b.shape())
+}
+
 /// Gradients of `op`'s parents (in [`Op::parents`] order), computed where `needs` says so.
 pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec<Option<Tensor>> {
     let n0 = needs.first().copied().unwrap_or(false);
@@ -154,8 +197,8 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
         })],
 
         Op::Matmul(a, b) => vec![
-            when(n0, || g.matmul(&b.mt()).sum_to(a.shape())),
-            when(n1, || a.mt().matmul(g).sum_to(b.shape())),
+            when(n0, || matmul_grad_lhs(g, a, b)),
+            when(n1, || matmul_grad_rhs(g, a, b)),
         ],
         // conv(x, w), its input adjoint T(gy, w) and weight adjoint W(x, gy) are the three
         // partial maps of one trilinear form <gy, conv(x, w)>, so their gradients close over
@@ -186,5 +229,31 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
         })],
 
         Op::Custom(c, inputs) => c.backward(g, out, inputs, needs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{grad, DType, Device, Generator, Tensor};
+
+    /// The folded gradients of a batch-shared operand equal the per-element products summed.
+    #[test]
+    fn folded_matmul_gradients_match_the_batch_sum() {
+        let mut gen = Generator::new(5);
+        let randn = |shape: &[usize], gen: &mut Generator| {
+            Tensor::randn(shape, DType::F64, &Device::Cpu, gen).requires_grad_(true)
+        };
+        let (a, b) = (randn(&[3, 2, 4], &mut gen), randn(&[1, 4, 5], &mut gen));
+        let (a_shared, b_batched) = (randn(&[1, 2, 4], &mut gen), randn(&[3, 4, 5], &mut gen));
+        let g = Tensor::randn(&[3, 2, 5], DType::F64, &Device::Cpu, &mut gen);
+        for (x, y) in [(&a, &b), (&a_shared, &b_batched)] {
+            let grads = grad(&[x.matmul(y).mul(&g).sum_all()], &[x.clone(), y.clone()], None, false);
+            let gx = g.matmul(&y.mt()).sum_to(x.shape());
+            let gy = x.mt().matmul(&g).sum_to(y.shape());
+            for (got, want) in grads.iter().zip([gx, gy]) {
+                let diff = got.sub(&want).abs().max_all().item();
+                assert!(diff < 1e-12, "fold differs by {diff}");
+            }
+        }
     }
 }

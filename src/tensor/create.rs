@@ -23,12 +23,13 @@ macro_rules! host_element {
             fn into_storage(v: Vec<Self>) -> CpuStorage {
                 CpuStorage::$variant(v)
             }
-            fn from_storage(s: CpuStorage) -> Vec<Self> {
-                match s {
-                    CpuStorage::$variant(v) => v,
+            fn from_storage(mut s: CpuStorage) -> Vec<Self> {
+                // Taken, not moved: CpuStorage gives its buffer back to a cache on drop.
+                match &mut s {
+                    CpuStorage::$variant(v) => std::mem::take(v),
                     other => panic!(
                         "to_vec: tensor has dtype {}, asked for {}",
-                        crate::backend::BackendStorage::dtype(&other),
+                        crate::backend::BackendStorage::dtype(other),
                         DType::$dt
                     ),
                 }
@@ -46,11 +47,11 @@ impl HostElement for bool {
         CpuStorage::Bool(v.into_iter().map(u8::from).collect())
     }
     fn from_storage(s: CpuStorage) -> Vec<Self> {
-        match s {
-            CpuStorage::Bool(v) => v.into_iter().map(|b| b != 0).collect(),
+        match &s {
+            CpuStorage::Bool(v) => v.iter().map(|&b| b != 0).collect(),
             other => panic!(
                 "to_vec: tensor has dtype {}, asked for bool",
-                crate::backend::BackendStorage::dtype(&other)
+                crate::backend::BackendStorage::dtype(other)
             ),
         }
     }

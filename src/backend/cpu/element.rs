@@ -1,9 +1,10 @@
 //! Rust element types behind each [`DType`](crate::DType), with the conversions kernels need.
 
+use super::buffers::Cached;
 use std::fmt::Debug;
 
 /// A storable element: every dtype converts through `f64` (exact for f32, bool and |i| < 2^53).
-pub trait Element: Copy + Send + Sync + Debug + PartialOrd + Default + 'static {
+pub trait Element: Copy + Send + Sync + Debug + PartialOrd + Default + Cached + 'static {
     fn from_f64(v: f64) -> Self;
     fn to_f64(self) -> f64;
     const ZERO: Self;

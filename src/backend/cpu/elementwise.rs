@@ -1,6 +1,7 @@
 //! Elementwise kernels over strided operands: unary maps, broadcast binary ops, comparisons,
 //! `where`, and dtype conversion.
 
+use super::buffers;
 use super::element::{Element, FloatElement};
 use super::strided::Plan;
 use super::CpuStorage;
@@ -10,7 +11,7 @@ use crate::{DType, Layout};
 /// `out[i] = f(a[i])` over the layout's elements, row-major.
 pub fn map1<T: Element, U: Element>(a: &[T], al: &Layout, f: impl Fn(T) -> U + Sync) -> Vec<U> {
     let plan = Plan::new(al.shape(), &[al]);
-    let mut out = vec![U::default(); plan.numel()];
+    let mut out = buffers::output(plan.numel());
     let sa = plan.inner_strides[0];
     plan.fill_rows(&mut out, |row, offs| {
         let n = row.len();
@@ -36,7 +37,7 @@ pub fn map2<T: Element, U: Element>(
     f: impl Fn(T, T) -> U + Sync,
 ) -> Vec<U> {
     let plan = Plan::new(al.shape(), &[al, bl]);
-    let mut out = vec![U::default(); plan.numel()];
+    let mut out = buffers::output(plan.numel());
     let (sa, sb) = (plan.inner_strides[0], plan.inner_strides[1]);
     plan.fill_rows(&mut out, |row, offs| {
         let n = row.len();
@@ -135,7 +136,7 @@ pub fn compare<T: Element>(a: &[T], al: &Layout, b: &[T], bl: &Layout, op: CmpOp
 /// `out[i] = if cond[i] { t[i] } else { f[i] }`.
 pub fn select<T: Element>(cond: &[u8], cl: &Layout, t: &[T], tl: &Layout, f: &[T], fl: &Layout) -> Vec<T> {
     let plan = Plan::new(cl.shape(), &[cl, tl, fl]);
-    let mut out = vec![T::default(); plan.numel()];
+    let mut out = buffers::output(plan.numel());
     let s = plan.inner_strides.clone();
     plan.fill_rows(&mut out, |row, offs| {
         let n = row.len();

@@ -78,7 +78,8 @@ pub(crate) fn solo_parallelism(work: usize) -> Parallelism {
 pub fn matmul<T: FloatElement>(a: &[T], al: &Layout, b: &[T], bl: &Layout) -> Vec<T> {
     let (batch, m, k) = (al.shape()[0], al.shape()[1], al.shape()[2]);
     let n = bl.shape()[2];
-    let mut out = vec![T::zero(); batch * m * n];
+    // Every element is written (gemm without accumulation, or the k = 0 zeros).
+    let mut out: Vec<T> = super::buffers::output(batch * m * n);
     let (sa, sb) = (al.strides(), bl.strides());
     let work = m * n * k;
     let product = |i: usize, dst: *mut T, par: Parallelism| unsafe {

@@ -1,6 +1,7 @@
 //! The CPU backend: `Vec`-backed storage, rayon for parallel loops, `gemm` for matrix products
 //! and im2col convolutions.
 
+mod buffers;
 mod conv;
 mod element;
 mod elementwise;
@@ -49,6 +50,18 @@ macro_rules! map_float {
 }
 
 pub(crate) use map_any;
+
+/// Large buffers go back to the cache for the next op output of the same length.
+impl Drop for CpuStorage {
+    fn drop(&mut self) {
+        match self {
+            CpuStorage::F32(v) => buffers::give_back(std::mem::take(v)),
+            CpuStorage::F64(v) => buffers::give_back(std::mem::take(v)),
+            CpuStorage::I64(v) => buffers::give_back(std::mem::take(v)),
+            CpuStorage::Bool(v) => buffers::give_back(std::mem::take(v)),
+        }
+    }
+}
 
 impl CpuStorage {
     /// Number of elements stored.

@@ -51,32 +51,59 @@ fn extreme_run<T: Element>(x: &[T], better: impl Fn(T, T) -> bool) -> T {
     best
 }
 
-/// `[O, R, K]` sizes when `dims` are one run of adjacent dimensions of a contiguous layout with
-/// kept dimensions after them, so the sum can add whole rows of K without a transposing copy.
-fn leading_run_split(layout: &Layout, dims: &[usize]) -> Option<(usize, usize, usize)> {
+/// A sum over `dims` that adds whole rows: `dims` are one run of adjacent dimensions followed
+/// by kept dimensions, and those trailing dimensions are contiguous (row-major) in memory. The
+/// leading kept dimensions may have any strides, e.g. zero for a tensor expanded along them.
+struct RowSum {
+    /// Offset of the `[R, K]` block of each leading index, in row-major order.
+    bases: Vec<usize>,
+    run: usize,
+    inner: usize,
+}
+
+fn row_sum_plan(layout: &Layout, dims: &[usize]) -> Option<RowSum> {
     let mut sorted = dims.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
     let (&first, &last) = (sorted.first()?, sorted.last()?);
-    let shape = layout.shape();
+    let (shape, strides) = (layout.shape(), layout.strides());
     let adjacent = last - first + 1 == sorted.len();
-    if !adjacent || last + 1 >= shape.len() || layout.contiguous_range().is_none() {
+    if !adjacent || last + 1 >= shape.len() {
         return None;
     }
+    let mut expected = 1;
+    for d in (first..shape.len()).rev() {
+        if shape[d] != 1 && strides[d] != expected {
+            return None;
+        }
+        expected *= shape[d];
+    }
     let size = |r: std::ops::Range<usize>| shape[r].iter().product::<usize>();
-    Some((size(0..first), size(first..last + 1), size(last + 1..shape.len())))
+    let mut bases = vec![layout.offset()];
+    for d in 0..first {
+        bases = bases
+            .iter()
+            .flat_map(|&b| (0..shape[d]).map(move |i| b + i * strides[d]))
+            .collect();
+    }
+    Some(RowSum {
+        bases,
+        run: size(first..last + 1),
+        inner: size(last + 1..shape.len()),
+    })
 }
 
 /// `out[o, k] = Σ_r x[o, r, k]`, r in order for every output element (deterministic whatever
 /// the thread count), rows of K added as vectors. Batch sums of gradients take this path.
-fn sum_leading_run<T: Element>(x: &[T], (outer, run, inner): (usize, usize, usize)) -> Vec<T> {
-    let mut out = vec![T::ZERO; outer * inner];
+fn sum_rows<T: Element>(x: &[T], plan: &RowSum) -> Vec<T> {
+    let (outer, run, inner) = (plan.bases.len(), plan.run, plan.inner);
+    let mut out = super::buffers::zeroed(outer * inner);
     // Chunks of columns large enough to amortise a task, small enough to stay in L1.
     let cols = inner.min(1024);
     let task = |(index, dst): (usize, &mut [T])| {
         let per_outer = inner.div_ceil(cols);
         let (o, c0) = (index / per_outer, (index % per_outer) * cols);
-        let base = o * run * inner + c0;
+        let base = plan.bases[o] + c0;
         for r in 0..run {
             let row = &x[base + r * inner..base + r * inner + dst.len()];
             for (d, &v) in dst.iter_mut().zip(row) {
@@ -95,9 +122,8 @@ fn sum_leading_run<T: Element>(x: &[T], (outer, run, inner): (usize, usize, usiz
 
 pub fn reduce<T: Element>(src: &[T], layout: &Layout, op: ReduceOp, dims: &[usize]) -> Vec<T> {
     if op == ReduceOp::Sum {
-        if let Some(split) = leading_run_split(layout, dims).filter(|&(_, _, inner)| inner >= 8) {
-            let range = layout.contiguous_range().expect("checked by leading_run_split");
-            return sum_leading_run(&src[range], split);
+        if let Some(plan) = row_sum_plan(layout, dims).filter(|p| p.inner >= 8) {
+            return sum_rows(src, &plan);
         }
     }
     let (perm, outer, inner) = split_layout(layout, dims);

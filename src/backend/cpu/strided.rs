@@ -4,6 +4,7 @@
 //! to each other in *every* operand are merged, so a contiguous tensor becomes one long row and
 //! the inner loops see the longest possible runs.
 
+use super::element::Element;
 use crate::Layout;
 use rayon::prelude::*;
 
@@ -150,12 +151,14 @@ unsafe impl<T> Send for SendPtr<T> {}
 unsafe impl<T> Sync for SendPtr<T> {}
 
 /// Copies the elements of `src` under `layout` into a new contiguous vector.
-pub fn contiguous_copy<T: Copy + Send + Sync + Default>(src: &[T], layout: &Layout) -> Vec<T> {
+pub fn contiguous_copy<T: Element>(src: &[T], layout: &Layout) -> Vec<T> {
     if let Some(range) = layout.contiguous_range() {
-        return src[range].to_vec();
+        let mut out = super::buffers::output(range.len());
+        out.copy_from_slice(&src[range]);
+        return out;
     }
     let plan = Plan::new(layout.shape(), &[layout]);
-    let mut out = vec![T::default(); plan.numel()];
+    let mut out = super::buffers::output(plan.numel());
     let stride = plan.inner_strides[0];
     plan.fill_rows(&mut out, |row, offs| {
         let base = offs[0];
@@ -167,7 +170,7 @@ pub fn contiguous_copy<T: Copy + Send + Sync + Default>(src: &[T], layout: &Layo
 }
 
 /// Borrows the elements when they are already contiguous, copies them otherwise.
-pub fn contiguous_cow<'a, T: Copy + Send + Sync + Default>(src: &'a [T], layout: &Layout) -> std::borrow::Cow<'a, [T]>
+pub fn contiguous_cow<'a, T: Element>(src: &'a [T], layout: &Layout) -> std::borrow::Cow<'a, [T]>
 where
     [T]: ToOwned<Owned = Vec<T>>,
 {
