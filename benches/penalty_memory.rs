@@ -1,0 +1,62 @@
+//! Peak memory of one penalty step (f32, B = 1024, C = 100) for every preset and trace method,
+//! each measured in a fresh process: the peak resident set (VmHWM) minus the resident set after
+//! the inputs and the loss network exist (VmRSS), from /proc/self/status (Linux).
+//!
+//! `cargo bench --bench penalty_memory` prints one line per path; `benches/torch_reference.py
+//! --memory` measures PyTorch's the same way. Figures in benches/RESULTS.md.
+
+mod workloads;
+
+use learnloss::learnable::{Preset, TraceMethod};
+use std::process::Command;
+use workloads::{methods_for, PenaltyBatch, BATCH};
+
+const CLASSES: usize = 100;
+
+/// A field of /proc/self/status in MiB.
+fn status_mib(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The child: one path, one step, one line of output.
+fn measure(preset: Preset, method: TraceMethod) {
+    let batch = PenaltyBatch::new(preset, CLASSES, BATCH);
+    let before = status_mib("VmRSS:").expect("/proc/self/status is readable");
+    let grads = batch.penalty_step(method);
+    let peak = status_mib("VmHWM:").expect("/proc/self/status is readable");
+    drop(grads);
+    println!(
+        "penalty_step/{preset}/C{CLASSES}/{method}: peak {:.0} MiB above the loaded process",
+        peak - before
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--child") {
+        let preset: Preset = args[pos + 1].parse().expect("preset");
+        let method: TraceMethod = args[pos + 2].parse().expect("method");
+        measure(preset, method);
+        return;
+    }
+    if status_mib("VmRSS:").is_none() {
+        println!("penalty_memory: skipped, /proc/self/status is not available on this system");
+        return;
+    }
+    let exe = std::env::current_exe().expect("the bench knows its path");
+    for preset in [Preset::Seed, Preset::Meaningful] {
+        for method in methods_for(preset) {
+            let out = Command::new(&exe)
+                .args(["--child", &preset.to_string(), &method.to_string()])
+                .output()
+                .expect("the bench runs itself");
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+            if !out.status.success() {
+                eprint!("{}", String::from_utf8_lossy(&out.stderr));
+            }
+        }
+    }
+}
