@@ -131,7 +131,8 @@ fn names(paths: &[PathBuf], dir: &Path) -> Vec<String> {
 #[test]
 fn write_report_writes_every_file_and_every_png_decodes_and_is_not_blank() {
     let dir = scratch("every-file");
-    let written = write_report(&dir, &synthetic()).unwrap();
+    let inputs = synthetic();
+    let written = write_report(&dir, &inputs).unwrap();
     let names = names(&written, &dir);
     for expected in [
         "metrics.csv",
@@ -148,10 +149,17 @@ fn write_report_writes_every_file_and_every_png_decodes_and_is_not_blank() {
         "plots/confusion_learnable.png",
         "classification_report_standard.txt",
         "classification_report_learnable.txt",
+        "classification_report_learnable_all_runs.txt",
         "report.html",
     ] {
         assert!(names.iter().any(|n| n == expected), "{expected} not in {names:?}");
     }
+    // The method's file is its last run's report, exactly as scikit-learn prints it.
+    let last = inputs.runs.iter().rfind(|r| r.method == "learnable").unwrap();
+    let expected =
+        learnloss::report::classification_report(&last.y_true, &last.y_pred, &inputs.class_names, 4).unwrap();
+    let written_text = std::fs::read_to_string(dir.join("classification_report_learnable.txt")).unwrap();
+    assert_eq!(written_text, expected);
     for path in &written {
         assert!(path.is_file(), "{} missing", path.display());
         if path.extension().is_some_and(|e| e == "png") {

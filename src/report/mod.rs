@@ -130,7 +130,8 @@ fn create_dir(path: &Path) -> Result<()> {
 
 /// Writes the whole report into `dir` (created if needed) and returns the paths written:
 /// `metrics.csv`, `metrics.jsonl`, `results.jsonl`, `summary.json`, `config.toml` (when there
-/// is config text), `plots/*.png`, `classification_report_<method>.txt` and `report.html`.
+/// is config text), `plots/*.png`, `classification_report_<method>.txt` (the last run's, in
+/// scikit-learn's exact format), `classification_report_<method>_all_runs.txt` and `report.html`.
 /// Each file is replaced atomically.
 pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
     let plots_dir = dir.join(PLOTS_DIR);
@@ -169,11 +170,18 @@ pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
             .iter()
             .position(|m| *m == r.method)
             .map_or("method", |i| &slugs[i]);
+        // The last run's report exactly as scikit-learn prints it (the seed's report), and
+        // beside it the pooled predictions and every run, with headings.
+        if let Some((_, last)) = r.per_run.last() {
+            let path = dir.join(format!("classification_report_{slug}.txt"));
+            write_atomic(&path, last.as_bytes())?;
+            written.push(path);
+        }
         let mut text = format!("{} — test predictions of all runs pooled\n\n{}", r.method, r.pooled);
         for (run, report) in &r.per_run {
             text += &format!("\n{} — run {run}\n\n{report}", r.method);
         }
-        let path = dir.join(format!("classification_report_{slug}.txt"));
+        let path = dir.join(format!("classification_report_{slug}_all_runs.txt"));
         write_atomic(&path, text.as_bytes())?;
         written.push(path);
     }
