@@ -3,7 +3,7 @@
 //! Parameter names are those of the same layers in a PyTorch `nn.Sequential`.
 
 use super::Activation;
-use crate::nn::{functional, join_name, BatchNorm, BatchNormConfig, Linear, Module, Slot, Spec};
+use crate::nn::{join_name, BatchNorm, BatchNormConfig, Linear, Module, Slot, Spec};
 use crate::{Generator, Tensor};
 use std::fmt;
 use std::str::FromStr;

@@ -4,7 +4,7 @@
 //! With `S = Σ_b E_b` and `G1 = ∂S/∂z1` the gradient at the first pre-activation, moving p along
 //! class i for the whole batch moves z1 by the weight column `u_i = W1[:, i]` in every row, so
 //!
-//! `trace_b = Σ_i ⟨Ġ1[i, b, :], u_i⟩`, `Ġ1` = the tangent of `G1` along `u_i`,
+//! `trace_b = Σ_i ⟨Ġ1[b, i, :], u_i⟩`, `Ġ1[:, i, :]` = the tangent of `G1` along `u_i`,
 //!
 //! which is both definitions of the trace at once (for independent samples the cross-sample
 //! terms vanish). The pass:
@@ -14,14 +14,23 @@
 //!    BatchNorm's backward, and `G1`; the energy's gradient in p is `G1 · W1[:, :C]`;
 //! 3. the tangent (JVP) of 1 and 2 along every direction, with the directions as dimension 1
 //!    (`[B or 1, C, H]`): the first tangent is the same for every sample (`[1, C, H1]`) and
-//!    stays so until an activation makes it per sample; a training-mode BatchNorm removes a
-//!    batch-constant tangent exactly, and a tangent that is zero is not stored at all.
+//!    stays so until an activation makes it per sample, where (as in the forward Laplacian) a
+//!    per-sample scale folds into the next weight when C exceeds that layer's width; a
+//!    training-mode BatchNorm removes a batch-constant tangent exactly (the seed preset's
+//!    tangents vanish after its first BatchNorm), and a tangent that is zero is not stored.
+//!
+//! The backward tangents are only needed from the first training-mode BatchNorm up. Below it the
+//! samples are independent and the Hessian's symmetry pairs each layer's tangents:
+//! `Σ_i ⟨δż_l, ż_l⟩ = Σ_h σ''·δa·Σ_i ṅ_i² + Σ_i ⟨δż_(l+1), ż_(l+1)⟩` per sample, so the trace is
+//! the sum of those curvatures over the independent layers plus `Σ_i ⟨δż_k, ż_k⟩` at the first
+//! coupled layer k (without one, the forward tangents and the backward values suffice).
 //!
 //! Everything is tensor operations, so the trace is a graph and the penalties' gradients in
 //! the network's parameters and p (third order) come from autograd through it. (The previous
 //! version replayed the hidden stack on C copies of z1 and double-backwarded through the graph:
 //! the same numbers at several times the cost.)
 
+use super::forward_laplacian::Jacobian;
 use crate::learnable::loss_network::{eval_scale, normalise};
 use crate::learnable::LossNetwork;
 use crate::nn::{functional, BatchNorm};
@@ -44,9 +53,26 @@ pub(super) fn energy_terms(net: &LossNetwork, p: &Tensor, y: &Tensor) -> (Tensor
     let grad = adjoints[0].dz.matmul(&columns).expand(&[b, c]);
 
     let u = columns.mt().unsqueeze(0); // [1, C, H1]: direction i is row i
-    let n_dots = forward_tangents(net, &layers, u.clone());
-    let trace = match backward_tangents(net, &layers, &adjoints, &n_dots) {
-        Some(g1_dot) => g1_dot.mul(&u).sum(&[1, 2], false).expand(&[b]),
+    let tangents = forward_tangents(net, &layers, u);
+    // Below the first training-mode BatchNorm the samples are independent and the Hessian's
+    // symmetry turns the pairing of tangents into a sum of curvatures (see `curvature`); from it
+    // up, the backward tangents are needed.
+    let coupled_from = layers
+        .iter()
+        .position(|l| matches!(l.bn, Some(BnValues::Train { .. })))
+        .unwrap_or(layers.len());
+    let below = (0..coupled_from)
+        .filter_map(|l| curvature(&layers[l], &adjoints[l], &tangents[l]))
+        .reduce(|a, b| a.add(&b));
+    let above = (coupled_from < layers.len())
+        .then(|| {
+            let dz_dot = backward_tangents(net, &layers, &adjoints, &tangents, coupled_from)?;
+            let z_dot = tangents[coupled_from].z_dot.clone()?.dense();
+            Some(dz_dot.mul(&z_dot).sum(&[1, 2], false))
+        })
+        .flatten();
+    let trace = match add_options(below, above) {
+        Some(t) => t.expand(&[b]),
         None => Tensor::zeros(&[b], p.dtype(), p.device()),
     };
     (energy, grad, trace)
@@ -102,7 +128,12 @@ fn batch_norm_values(bn: &BatchNorm, z: &Tensor) -> (Tensor, Option<BnValues>) {
     }
     let mean = z.mean(&[0], true);
     let centred = z.sub(&mean);
-    let rstd = centred.square().mean(&[0], true).add_scalar(bn.config.eps).sqrt().recip();
+    let rstd = centred
+        .square()
+        .mean(&[0], true)
+        .add_scalar(bn.config.eps)
+        .sqrt()
+        .recip();
     let xhat = centred.mul(&rstd);
     let n = match (&bn.weight, &bn.bias) {
         (Some(w), Some(b)) => xhat.mul(w).add(b),
@@ -172,62 +203,77 @@ fn scaled(t: &Tensor, gamma: Option<&Tensor>) -> Tensor {
     }
 }
 
-/// The tangent of one layer's BatchNorm output and, in training mode, the tangents its
-/// backward pass needs: `m = mean_b(x̂·d)` (`ṙ = -r·m`) and `x̂̇ = d - x̂·m`, `d = (ż - mean_b ż)·r`.
+/// One layer's forward tangents along every direction (`[B or 1, C, H]`, `None` when zero),
+/// kept as [`Jacobian`]s so that a per-sample scale can fold into the next weight.
 struct LayerTangent {
-    /// `ṅ`, the tangent at the activation's input, `[B or 1, C, H]`; `None` when zero.
-    n_dot: Option<Tensor>,
-    /// `(m, x̂̇)` of a training-mode BatchNorm with a non-zero tangent.
+    /// `ż` at the pre-activation (before BatchNorm).
+    z_dot: Option<Jacobian>,
+    /// `ṅ` at the activation's input.
+    n_dot: Option<Jacobian>,
+    /// Training-mode BatchNorm: `m = mean_b(x̂·d)` (so `ṙ = -r·m`) and `x̂̇ = d - x̂·m`, with
+    /// `d = (ż - mean_b ż)·r`, which its backward tangent reuses.
     bn: Option<(Tensor, Tensor)>,
 }
 
 /// The forward tangents along every direction, starting from `ż1 = u` (`[1, C, H1]`).
 fn forward_tangents(net: &LossNetwork, layers: &[LayerValues], u: Tensor) -> Vec<LayerTangent> {
     let mut tangents: Vec<LayerTangent> = Vec::with_capacity(layers.len());
-    let mut z_dot = Some(u);
     for (l, values) in layers.iter().enumerate() {
-        if l > 0 {
-            let a_dot = tangents[l - 1].n_dot.as_ref().map(|t| t.mul(&layers[l - 1].d1.unsqueeze(1)));
-            z_dot = a_dot.map(|t| t.matmul(&net.hidden[l].linear.weight.mt()));
-        }
-        tangents.push(match (&values.bn, z_dot.take()) {
-            (None, z_dot) => LayerTangent { n_dot: z_dot, bn: None },
-            (Some(BnValues::Eval { scale }), z_dot) => LayerTangent {
-                n_dot: z_dot.map(|t| t.mul(scale)),
-                bn: None,
-            },
-            (Some(BnValues::Train { xhat, rstd, gamma }), Some(t)) if t.dim(0) > 1 => {
-                let d = t.sub(&t.mean(&[0], true)).mul(rstd);
-                let xhat = xhat.unsqueeze(1);
-                let m = xhat.mul(&d).mean(&[0], true);
-                let xhat_dot = d.sub(&xhat.mul(&m));
-                LayerTangent {
-                    n_dot: Some(scaled(&xhat_dot, gamma.as_ref())),
-                    bn: Some((m, xhat_dot)),
+        let z_dot = match l {
+            0 => Some(Jacobian::shared(u.clone())),
+            _ => tangents[l - 1]
+                .n_dot
+                .clone()
+                .map(|j| j.scale(&layers[l - 1].d1).linear(&net.hidden[l].linear.weight)),
+        };
+        let (n_dot, bn) = match &values.bn {
+            None => (z_dot.clone(), None),
+            Some(BnValues::Eval { scale }) => (z_dot.clone().map(|j| j.scale(scale)), None),
+            Some(BnValues::Train { xhat, rstd, gamma }) => match z_dot.clone().map(Jacobian::dense) {
+                Some(t) if t.dim(0) > 1 => {
+                    let d = t.sub(&t.mean(&[0], true)).mul(rstd);
+                    let xhat = xhat.unsqueeze(1);
+                    let m = xhat.mul(&d).mean(&[0], true);
+                    let xhat_dot = d.sub(&xhat.mul(&m));
+                    let n_dot = Jacobian::shared(scaled(&xhat_dot, gamma.as_ref()));
+                    (Some(n_dot), Some((m, xhat_dot)))
                 }
-            }
-            // A shift shared by the whole batch is removed by the batch statistics: exactly zero.
-            (Some(BnValues::Train { .. }), _) => LayerTangent { n_dot: None, bn: None },
-        });
+                // A shift shared by the whole batch is removed by the batch statistics: exactly zero.
+                _ => (None, None),
+            },
+        };
+        tangents.push(LayerTangent { z_dot, n_dot, bn });
     }
     tangents
 }
 
-/// The tangents of the backward pass, from the output down to `Ġ1` (`[B or 1, C, H1]`, `None`
-/// when zero).
+/// `Σ_i ⟨δż_l, ż_l⟩` per sample for a layer whose samples are independent, given the same
+/// pairing one layer up: with `δṅ = σ''·ṅ·δa + σ'·δȧ`, `ȧ = σ'·ṅ`, `ż' = ȧ·Wᵀ`, `δȧ = δż'·W`
+/// (and an eval-mode BatchNorm's scale on both sides), it is
+/// `Σ_h σ''·δa·Σ_i ṅ_i² + Σ_i ⟨δż', ż'⟩`. Unrolled down to z1 (where the pairing is the trace),
+/// the trace is this layer curvature summed over the independent layers plus the pairing at
+/// the first coupled layer: no backward tangents below it (`[B or 1]`, `None` when zero).
+fn curvature(values: &LayerValues, adjoint: &LayerAdjoint, tangent: &LayerTangent) -> Option<Tensor> {
+    let (d2, n_dot) = (values.d2.as_ref()?, tangent.n_dot.as_ref()?);
+    Some(n_dot.squared_norms().mul(&d2.mul(&adjoint.da)).sum(&[1], false))
+}
+
+/// The tangents of the backward pass, from the output down to `δż` of layer `last`
+/// (`[B or 1, C, H]`, `None` when zero).
 fn backward_tangents(
     net: &LossNetwork,
     layers: &[LayerValues],
     adjoints: &[LayerAdjoint],
     tangents: &[LayerTangent],
+    last: usize,
 ) -> Option<Tensor> {
     let mut da_dot: Option<Tensor> = None; // the output layer's weight does not move
     let mut dz_dot = None;
-    for l in (0..layers.len()).rev() {
+    for l in (last..layers.len()).rev() {
         let (values, adjoint, tangent) = (&layers[l], &adjoints[l], &tangents[l]);
         // δn = σ'(n)·δa, so δṅ = σ''(n)·ṅ·δa + σ'(n)·δȧ.
         let curvature = match (&values.d2, &tangent.n_dot) {
-            (Some(d2), Some(n_dot)) => Some(n_dot.mul(&d2.mul(&adjoint.da).unsqueeze(1))),
+            (Some(d2), Some(n_dot)) => Some(n_dot.clone().dense().mul(&d2.mul(&adjoint.da).unsqueeze(1))),
             _ => None,
         };
         let propagated = da_dot.map(|t| t.mul(&values.d1.unsqueeze(1)));
@@ -248,7 +294,7 @@ fn backward_tangents(
                 )
             }
         };
-        da_dot = if l > 0 {
+        da_dot = if l > last {
             dz_dot.as_ref().map(|t| t.matmul(&net.hidden[l].linear.weight))
         } else {
             None
