@@ -3,7 +3,7 @@
 //! Parameter names are those of the same layers in a PyTorch `nn.Sequential`.
 
 use super::Activation;
-use crate::nn::{functional, join_name, BatchNorm, BatchNormConfig, Linear, Module, Slot, Spec};
+use crate::nn::{join_name, BatchNorm, BatchNormConfig, Linear, Module, Slot, Spec};
 use crate::{Generator, Tensor};
 use std::fmt;
 use std::str::FromStr;
@@ -179,23 +179,6 @@ impl LossNetwork {
             p.shape(),
             y.shape()
         );
-    }
-
-    /// The hidden stack from the first pre-activation `z1` (`[..., B, H1]`, batch along
-    /// `batch_dim`) to the energy `[..., B, 1]`, without touching running statistics: the batched
-    /// trace replays it once per direction.
-    pub(crate) fn forward_from_first_preactivation(&self, z1: &Tensor, batch_dim: usize) -> Tensor {
-        let mut z = z1.clone();
-        for (i, layer) in self.hidden.iter().enumerate() {
-            if i > 0 {
-                z = functional::linear(&z, &layer.linear.weight, layer.linear.bias.as_ref());
-            }
-            if let Some(bn) = &layer.bn {
-                z = normalise(bn, &z, batch_dim);
-            }
-            z = self.config.activation.apply(&z);
-        }
-        functional::linear(&z, &self.output.weight, self.output.bias.as_ref())
     }
 }
 

@@ -62,19 +62,21 @@ pub(super) fn energy_terms(net: &LossNetwork, p: &Tensor, y: &Tensor) -> (Tensor
 /// applying the scale makes a `[B, C, H1]` tensor (the largest of the whole pass, and again in
 /// its backward). When C exceeds the next layer's width it is cheaper to move the scale into that
 /// layer's weight instead, `(J·diag(s))·Wᵀ = J·(diag(s)·Wᵀ)`: a `[B, H1, H2]` operand and one
-/// product per sample straight to `[B, C, H2]`.
-struct Jacobian {
+/// product per sample straight to `[B, C, H2]`. The batched trace's forward tangents are the
+/// same object.
+#[derive(Clone)]
+pub(super) struct Jacobian {
     base: Tensor,
     pending: Option<Tensor>,
 }
 
 impl Jacobian {
-    fn shared(base: Tensor) -> Jacobian {
+    pub(super) fn shared(base: Tensor) -> Jacobian {
         Jacobian { base, pending: None }
     }
 
     /// `J·diag(s)` for `s` `[B or 1, H]` (or `[H]`).
-    fn scale(self, s: &Tensor) -> Jacobian {
+    pub(super) fn scale(self, s: &Tensor) -> Jacobian {
         let s = if s.rank() == 1 { s.unsqueeze(0) } else { s.clone() };
         let pending = match self.pending {
             Some(p) => p.mul(&s),
@@ -87,7 +89,7 @@ impl Jacobian {
     }
 
     /// `J·Wᵀ` for a weight `[H2, H]`.
-    fn linear(self, w: &Tensor) -> Jacobian {
+    pub(super) fn linear(self, w: &Tensor) -> Jacobian {
         let base = match self.pending {
             Some(s) if self.base.dim(0) == 1 && self.base.dim(1) > w.dim(0) => {
                 self.base.matmul(&s.unsqueeze(2).mul(&w.mt()))
@@ -103,7 +105,7 @@ impl Jacobian {
     }
 
     /// `Σ_i J_i²` per sample and unit, `[B or 1, H]`: the scale is squared after the sum.
-    fn squared_norms(&self) -> Tensor {
+    pub(super) fn squared_norms(&self) -> Tensor {
         let norms = self.base.square().sum(&[1], false);
         match &self.pending {
             Some(s) => norms.mul(&s.square()),
@@ -112,7 +114,7 @@ impl Jacobian {
     }
 
     /// The Jacobian as one tensor.
-    fn dense(self) -> Tensor {
+    pub(super) fn dense(self) -> Tensor {
         match self.pending {
             Some(s) => self.base.mul(&s.unsqueeze(1)),
             None => self.base,

@@ -32,8 +32,8 @@ pub enum TraceMethod {
     Auto,
     /// The seed's C double-backward passes.
     Loop,
-    /// All C Hessian-vector products in one double-backward pass over a copy of the network
-    /// with the directions as a leading dimension, starting at the first hidden layer.
+    /// All C Hessian-vector products at once as forward-over-reverse tangents written for the
+    /// loss network (directions as a tensor dimension), starting at the first hidden layer.
     Batched,
     /// Value, Jacobian and Laplacian carried forward through the layers (Li et al. 2023): no
     /// double backward; needs independent samples.
