@@ -1,4 +1,5 @@
-//! Peak memory of one penalty step (f32, B = 1024, C = 100) for every preset and trace method,
+//! Peak memory of one penalty step (f32, B = 1024, C = 100) for every loss network of the
+//! second-order bench and every trace method,
 //! each measured in a fresh process: the peak resident set (VmHWM) minus the resident set after
 //! the inputs and the loss network exist (VmRSS), from /proc/self/status (Linux).
 //!
@@ -7,9 +8,9 @@
 
 mod workloads;
 
-use learnloss::learnable::{Preset, TraceMethod};
+use learnloss::learnable::TraceMethod;
 use std::process::Command;
-use workloads::{methods_for, PenaltyBatch, BATCH};
+use workloads::{PenaltyBatch, Variant, BATCH};
 
 const CLASSES: usize = 100;
 
@@ -22,14 +23,15 @@ fn status_mib(field: &str) -> Option<f64> {
 }
 
 /// The child: one path, one step, one line of output.
-fn measure(preset: Preset, method: TraceMethod) {
-    let batch = PenaltyBatch::new(preset, CLASSES, BATCH);
+fn measure(variant: Variant, method: TraceMethod) {
+    let batch = PenaltyBatch::new(variant, CLASSES, BATCH);
     let before = status_mib("VmRSS:").expect("/proc/self/status is readable");
     let grads = batch.penalty_step(method);
     let peak = status_mib("VmHWM:").expect("/proc/self/status is readable");
     drop(grads);
     println!(
-        "penalty_step/{preset}/C{CLASSES}/{method}: peak {:.0} MiB above the loaded process",
+        "penalty_step/{}/C{CLASSES}/{method}: peak {:.0} MiB above the loaded process",
+        variant.name(),
         peak - before
     );
 }
@@ -37,9 +39,9 @@ fn measure(preset: Preset, method: TraceMethod) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(pos) = args.iter().position(|a| a == "--child") {
-        let preset: Preset = args[pos + 1].parse().expect("preset");
+        let variant = Variant::ALL[args[pos + 1].parse::<usize>().expect("variant index")];
         let method: TraceMethod = args[pos + 2].parse().expect("method");
-        measure(preset, method);
+        measure(variant, method);
         return;
     }
     if status_mib("VmRSS:").is_none() {
@@ -47,10 +49,10 @@ fn main() {
         return;
     }
     let exe = std::env::current_exe().expect("the bench knows its path");
-    for preset in [Preset::Seed, Preset::Meaningful] {
-        for method in methods_for(preset) {
+    for (index, variant) in Variant::ALL.into_iter().enumerate() {
+        for method in variant.methods() {
             let out = Command::new(&exe)
-                .args(["--child", &preset.to_string(), &method.to_string()])
+                .args(["--child", &index.to_string(), &method.to_string()])
                 .output()
                 .expect("the bench runs itself");
             print!("{}", String::from_utf8_lossy(&out.stdout));

@@ -1,6 +1,8 @@
 //! Second-order costs on the CPU, f32, batch 1024, C ∈ {10, 37, 100}, for the seed preset (ReLU,
 //! training-mode BatchNorm, the seed's trace) and the meaningful preset (Softplus, no BatchNorm,
-//! per-sample trace), every exact trace method that applies:
+//! per-sample trace), and the seed's network with training-mode BatchNorm on its second layer
+//! only and Tanh (`coupled-bn2-tanh`: coupled samples, a trace that is not zero by construction),
+//! every exact trace method that applies:
 //! - `trace/…`: the energy, its gradient in p and the differentiable trace;
 //! - `penalty_step/…`: the three penalties and the backward pass into the loss network and p;
 //! - `learnable_step/…`: the whole learnable-loss training step on 1×28×28, C = 10 (classifier
@@ -15,20 +17,21 @@ mod workloads;
 use criterion::{criterion_group, criterion_main, Criterion};
 use learnloss::learnable::{Preset, TraceMethod};
 use std::hint::black_box;
-use workloads::{methods_for, BaselineStep, LearnableStep, PenaltyBatch, BATCH, CLASS_COUNTS};
+use workloads::{BaselineStep, LearnableStep, PenaltyBatch, Variant, BATCH, CLASS_COUNTS};
 
 fn trace_and_penalty_step(c: &mut Criterion) {
     // As the trainer runs: freed buffers stay in the heap (see learnloss::malloc).
     learnloss::malloc::keep_freed_memory();
-    for preset in [Preset::Seed, Preset::Meaningful] {
+    for variant in Variant::ALL {
+        let name = variant.name();
         for classes in CLASS_COUNTS {
-            let batch = PenaltyBatch::new(preset, classes, BATCH);
-            for method in methods_for(preset) {
-                let mut group = c.benchmark_group(format!("trace/{preset}/C{classes}"));
+            let batch = PenaltyBatch::new(variant, classes, BATCH);
+            for method in variant.methods() {
+                let mut group = c.benchmark_group(format!("trace/{name}/C{classes}"));
                 group.sample_size(10);
                 group.bench_function(method.to_string(), |b| b.iter(|| black_box(batch.trace(method))));
                 group.finish();
-                let mut group = c.benchmark_group(format!("penalty_step/{preset}/C{classes}"));
+                let mut group = c.benchmark_group(format!("penalty_step/{name}/C{classes}"));
                 group.sample_size(10);
                 group.bench_function(method.to_string(), |b| b.iter(|| black_box(batch.penalty_step(method))));
                 group.finish();

@@ -630,9 +630,11 @@ def main():
 
     def record(workload, name, fn, **meta):
         t, times = timeit(fn, dev, args.reps)
-        print(f"{name}: {t * 1e3:.2f} ms (median of {len(times)})", flush=True)
+        load1 = os.getloadavg()[0]  # 1-minute load average when this workload finished
+        print(f"{name}: {t * 1e3:.2f} ms (median of {len(times)}, min {min(times) * 1e3:.2f}, "
+              f"load {load1:.2f})", flush=True)
         out["results"].append({"name": name, "workload": workload, "median_ms": t * 1e3,
-                               "times_ms": [x * 1e3 for x in times], **meta})
+                               "times_ms": [x * 1e3 for x in times], "loadavg_1min": load1, **meta})
 
     for workload in ("trace", "penalty_step"):
         if workload not in only:

@@ -3,7 +3,9 @@
 
 #![allow(dead_code)] // each bench target uses a different part
 
-use learnloss::learnable::{energy_terms, LossNetwork, Penalties, Preset, TraceMethod};
+use learnloss::learnable::{
+    energy_terms, Activation, LossNetwork, LossNetworkConfig, Penalties, Preset, TraceDefinition, TraceMethod,
+};
 use learnloss::loss::one_hot;
 use learnloss::nn::{Module, Spec};
 use learnloss::train::{Method, RunModels, TrainConfig};
@@ -14,18 +16,61 @@ pub const BATCH: usize = 1024;
 /// MNIST-like, Oxford-IIIT Pet, CIFAR-100.
 pub const CLASS_COUNTS: [usize; 3] = [10, 37, 100];
 
-/// The exact trace methods that apply to a preset (the forward Laplacian needs independent
-/// samples, which the seed's training-mode BatchNorm does not give).
-pub fn methods_for(preset: Preset) -> Vec<TraceMethod> {
-    match preset {
-        Preset::Seed => vec![TraceMethod::Loop, TraceMethod::Batched],
-        Preset::Meaningful => vec![TraceMethod::Loop, TraceMethod::Batched, TraceMethod::ForwardLaplacian],
+/// The loss networks the benches time: the two presets, and the seed's network with its
+/// training-mode BatchNorm on the second hidden layer only and Tanh — the coupled case whose
+/// seed trace is not zero by construction (the seed preset's is: DESIGN §4).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Variant {
+    Preset(Preset),
+    Coupled,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 3] = [
+        Variant::Preset(Preset::Seed),
+        Variant::Preset(Preset::Meaningful),
+        Variant::Coupled,
+    ];
+
+    pub fn name(self) -> String {
+        match self {
+            Variant::Preset(p) => p.to_string(),
+            Variant::Coupled => "coupled-bn2-tanh".into(),
+        }
+    }
+
+    pub fn loss_network(self, classes: usize) -> LossNetworkConfig {
+        match self {
+            Variant::Preset(p) => p.loss_network(classes),
+            Variant::Coupled => LossNetworkConfig {
+                bn_after: vec![1],
+                activation: Activation::Tanh,
+                ..LossNetworkConfig::seed(classes)
+            },
+        }
+    }
+
+    pub fn definition(self) -> TraceDefinition {
+        match self {
+            Variant::Preset(p) => p.trace_definition(),
+            Variant::Coupled => TraceDefinition::Seed,
+        }
+    }
+
+    /// The exact trace methods that apply (the forward Laplacian needs independent samples).
+    pub fn methods(self) -> Vec<TraceMethod> {
+        match self {
+            Variant::Preset(Preset::Meaningful) => {
+                vec![TraceMethod::Loop, TraceMethod::Batched, TraceMethod::ForwardLaplacian]
+            }
+            _ => vec![TraceMethod::Loop, TraceMethod::Batched],
+        }
     }
 }
 
-/// A loss network of the preset and a batch of classifier-like probabilities with labels.
+/// A loss network of the variant and a batch of classifier-like probabilities with labels.
 pub struct PenaltyBatch {
-    pub preset: Preset,
+    pub definition: TraceDefinition,
     pub net: LossNetwork,
     /// `[B, C]` softmax probabilities clamped like the classifier's, a leaf requiring grad.
     pub p: Tensor,
@@ -34,10 +79,10 @@ pub struct PenaltyBatch {
 }
 
 impl PenaltyBatch {
-    pub fn new(preset: Preset, classes: usize, batch: usize) -> PenaltyBatch {
+    pub fn new(variant: Variant, classes: usize, batch: usize) -> PenaltyBatch {
         let dev = Device::Cpu;
         let mut gen = Generator::new(classes as u64);
-        let net = LossNetwork::new(preset.loss_network(classes), &Spec::default(), &mut gen);
+        let net = LossNetwork::new(variant.loss_network(classes), &Spec::default(), &mut gen);
         let logits = Tensor::randn(&[batch, classes], DType::F32, &dev, &mut gen).mul_scalar(2.0);
         let p = logits
             .softmax(1)
@@ -46,19 +91,24 @@ impl PenaltyBatch {
             .requires_grad_(true);
         let labels: Vec<i64> = (0..batch).map(|i| ((i * 7919) % classes) as i64).collect();
         let y = one_hot(&Tensor::from_vec(labels, &[batch], &dev), classes).to_dtype(DType::F32);
-        PenaltyBatch { preset, net, p, y }
+        PenaltyBatch {
+            definition: variant.definition(),
+            net,
+            p,
+            y,
+        }
     }
 
     /// The energy, its gradient and the trace, as graphs (what the penalties are built from).
     pub fn trace(&self, method: TraceMethod) -> Tensor {
-        let terms = energy_terms(&self.net, &self.p, &self.y, self.preset.trace_definition(), method)
+        let terms = energy_terms(&self.net, &self.p, &self.y, self.definition, method)
             .expect("the bench only runs methods that apply");
         terms.trace
     }
 
     /// The penalties and their gradients in every loss-network parameter and in p.
     pub fn penalty_step(&self, method: TraceMethod) -> Vec<Tensor> {
-        let terms = energy_terms(&self.net, &self.p, &self.y, self.preset.trace_definition(), method)
+        let terms = energy_terms(&self.net, &self.p, &self.y, self.definition, method)
             .expect("the bench only runs methods that apply");
         let total = Penalties::new(&terms).sum();
         let mut wrt = self.net.parameters();
