@@ -226,3 +226,44 @@ fn bad_flags_missing_data_and_an_unwritable_out_are_one_line_errors() {
         &[unwritable.to_str().unwrap()],
     );
 }
+
+#[test]
+fn the_written_config_loads_back_and_bad_files_are_errors_naming_them() {
+    use learnloss::learnable::{Activation, BnMode, Preset, TraceDefinition};
+    use learnloss::train::{Method, TrainConfig};
+    let config = TrainConfig {
+        preset: Preset::Meaningful,
+        methods: vec![Method::Learnable, Method::Hinge],
+        runs: 2,
+        epochs: Some(7),
+        lambda: 0.3,
+        ..TrainConfig::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.toml");
+    std::fs::write(&path, config.to_toml()).unwrap();
+    let back = TrainConfig::from_toml_file(&path).unwrap();
+    // The file spells out what the preset chose, so it reproduces the run on its own.
+    assert_eq!(back.trace, Some(TraceDefinition::PerSample));
+    assert_eq!(back.lossnet_activation, Some(Activation::Softplus));
+    assert_eq!(back.lossnet_bn, Some(BnMode::None));
+    assert_eq!(
+        (back.preset, back.runs, back.epochs(), back.lambda),
+        (Preset::Meaningful, 2, 7, 0.3)
+    );
+    assert_eq!(back.methods, config.methods);
+    assert_eq!(back.loss_network(10), config.loss_network(10));
+
+    for (text, needle) in [
+        ("epohcs = 3", "epohcs"),
+        ("preset = \"loose\"", "loose"),
+        ("dataset = \"mnist\"\nruns = -1", "run.toml:2:"),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let err = TrainConfig::from_toml_file(&path).unwrap_err().to_string();
+        assert!(err.contains("run.toml") && err.contains(needle), "{text}: {err}");
+    }
+    let missing = dir.path().join("absent.toml");
+    let err = TrainConfig::from_toml_file(&missing).unwrap_err().to_string();
+    assert!(err.contains("absent.toml"), "{err}");
+}

@@ -79,7 +79,13 @@ impl TrainConfig {
     /// Reads a TOML file; keys it omits keep their defaults.
     pub fn from_toml_file(path: &Path) -> Result<TrainConfig> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        toml::from_str(&text).map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message())))
+        toml::from_str(&text).map_err(|e| {
+            // One line, pointing at the line of the file that is wrong.
+            let line = e
+                .span()
+                .map_or(1, |span| text[..span.start.min(text.len())].lines().count().max(1));
+            Error::Config(format!("{}:{line}: {}", path.display(), e.message().trim()))
+        })
     }
 
     /// The configuration as TOML, with the preset's choices written out so the file says what
