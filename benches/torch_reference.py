@@ -1,66 +1,81 @@
 #!/usr/bin/env python3
 """PyTorch reference timings of the second-order workloads in benches/second_order.rs.
 
-Same networks, same shapes, same dtype (f32), same algorithms as learnloss's
-`src/learnable/trace/*`, written in PyTorch ops, for benches/RESULTS.md.
+Same networks, shapes, dtype (f32), inputs and algorithms as learnloss's bench
+(benches/workloads/mod.rs) and `src/learnable/trace/*`, written in PyTorch ops, and the same
+workload names, for benches/RESULTS.md.
 
-    python3 benches/torch_reference.py                        # everything, CPU, 2 threads
+    python3 benches/torch_reference.py                        # everything but memory, CPU, 2 threads
     python3 benches/torch_reference.py --json results.json    # the same, results also as JSON
-    python3 benches/torch_reference.py --only trace --classes 10,37
+    python3 benches/torch_reference.py --only trace --classes 10,37 --presets meaningful
     python3 benches/torch_reference.py --only verify          # the f64 agreement check alone
-    python3 benches/torch_reference.py --memory --only memory # peak memory of the penalty step, C = 100
+    python3 benches/torch_reference.py --only memory          # peak memory of the penalty step, C = 100
+    OMP_WAIT_POLICY=PASSIVE python3 benches/torch_reference.py   # when another process holds a core
     python3 benches/torch_reference.py --device cuda --threads 16
 
 Flags: --device cpu|cuda, --threads N (default 2), --classes 10,37,100, --only a,b,... (of verify,
-trace, penalty_step, learnable_step, baseline_step, memory), --presets seed,meaningful,
---methods loop,is_grads_batched,batched,forward_laplacian, --reps N (default 10), --batch B
-(default 1024), --json PATH, --memory (adds the memory measurement to the selection).
+trace, penalty_step, learnable_step, baseline_step, memory; default all but memory),
+--presets seed,meaningful,coupled-bn2-tanh, --methods loop,is-grads-batched,batched,
+forward-laplacian, --reps N (default 10), --batch B (default 1024), --json PATH, --memory (adds
+the memory measurement to the selection).
 
 The loss network E(p, y) (DESIGN §4) is an MLP on x = cat(p, y_onehot):
 Linear(2C,64)+BN1d+act -> Linear(64,32)+BN1d+act -> Linear(32,16)+act -> Linear(16,1), squeezed
-to [B]. Two presets:
-  - seed:       act = ReLU, BatchNorm1d in training mode (batch statistics) after the first two
-                hidden layers, the seed's batch-coupled trace
-                trace[b] = sum_i d(sum_b' grad_E[b', i]) / dp[b, i];
-  - meaningful: act = Softplus (beta 1, threshold 20), no BatchNorm, the per-sample trace
-                trace[b] = sum_i d^2 E_b / dp_{b,i}^2.
+to [B]. Three variants, as benches/workloads `Variant`:
+  - seed:             act = ReLU, BatchNorm1d in training mode (batch statistics) after the
+                      first two hidden layers, the seed's batch-coupled trace
+                      trace[b] = sum_i d(sum_b' grad_E[b', i]) / dp[b, i]
+                      (identically zero: the first BatchNorm removes batch-wide shifts);
+  - meaningful:       act = Softplus (beta 1, threshold 20), no BatchNorm, the per-sample trace
+                      trace[b] = sum_i d^2 E_b / dp_{b,i}^2;
+  - coupled-bn2-tanh: act = Tanh, training-mode BatchNorm after the second hidden layer only,
+                      the seed's trace (coupled samples, and a trace that is not zero).
 BatchNorm is COMPOSED from elementwise ops (batch mean, biased variance,
 (x - mean) * 1/sqrt(var + eps) * w + b) on every device: PyTorch's native batch_norm raises
 "batch_norm does not support 3rd+ order derivatives" and the penalty step is third order
 (the convexity penalty holds a second derivative in p, then backward). The running statistics
 are updated once per energy evaluation, as learnloss does.
 
-Trace methods (all exact, all differentiable; `applies` below says which preset takes which):
+Trace methods (all exact, all differentiable; `applies` says which variant takes which):
   - loop:              the seed's C double-backward passes (src/learnable/trace/loop_passes.rs);
-  - is_grads_batched:  one torch.autograd.grad(grad_E, p, grad_outputs=V, is_grads_batched=True)
-                       with V[i, :, i] = 1, the trace being the diagonal sum_i H_i[:, i];
+  - is-grads-batched:  one torch.autograd.grad(grad_E, p, grad_outputs=V, is_grads_batched=True)
+                       with V[i, :, i] = 1, the trace being the diagonal sum_i H_i[:, i]
+                       (PyTorch only: learnloss has no vmap);
   - batched:           src/learnable/trace/batched.rs: the hidden stack replayed on the first
                        pre-activation z1 copied C times along a leading dimension (BatchNorm
                        statistics per copy), one backward gives G = dE/dz1 per copy, one more of
                        sum_i <G_i, u_i> (u_i = W1[:, i] in every row) gives every HVP, contracted
                        with u_i again;
-  - forward_laplacian: src/learnable/trace/forward_laplacian.rs (meaningful preset only): value,
-                       Jacobian wrt p and Laplacian carried forward, no double backward; the first
-                       layer's Jacobian W1[:, :C]^T is shared by all samples; grad_E is the final J.
+  - forward-laplacian: src/learnable/trace/forward_laplacian.rs (meaningful only: it needs
+                       independent samples): value, Jacobian wrt p and Laplacian carried forward,
+                       no double backward; the first layer's Jacobian W1[:, :C]^T is shared by all
+                       samples; grad_E is the final J.
 
-Workloads (f32, B = 1024 unless said; names are workload/preset/method/C<classes>):
-  - trace:          energy, grad_E and the trace (forward + the differentiable trace computation);
-  - penalty_step:   the trace workload, then L_nonneg = mean(relu(-E)^2), L_convex =
-                    mean(relu(-trace)^2), L_lips = mean((||grad_E||_2 - 1)^2), their sum, and
-                    backward into the loss network's parameters and p (a leaf: softmax of randn
-                    logits clamped to [1e-7, 1 - 1e-7]); gradients set to None before each step;
-  - learnable_step: C = 10, input 1x28x28: the seed's learnable classifier (nn.BatchNorm2d, train
-                    mode, dropout) -> softmax -> clamp, total = BCE(p, y_onehot) + 0.1 * penalties
-                    with the preset's default method (seed: batched, meaningful:
-                    forward_laplacian), total.backward(), one Adam(lr 1e-3) step per network,
-                    zero_grad;
-  - baseline_step:  batch 128, 1x28x28, C = 10: the seed's baseline CNN, cross-entropy, backward,
-                    Adam(lr 1e-3, eps 1e-7) step (zero_grad first);
-  - verify:         f64, B = 16: every method against loop (energy, grad_E, trace, and the
-                    penalty step's gradients wrt parameters and p), max absolute deviation, must
-                    be below 1e-10; also reports max |trace| (the seed's is ~1e-17: vacuous);
-  - memory:         peak memory of one penalty step at C = 100 for every preset and method, each
-                    in a fresh subprocess (see memory_child for the scheme).
+Workloads (f32, B = 1024 unless said), named as in the Rust bench:
+  - trace/<variant>/C<classes>/<method>: energy, grad_E and the trace (forward + the
+    differentiable trace computation);
+  - penalty_step/<variant>/C<classes>/<method>: the trace workload, then L_nonneg =
+    mean(relu(-E)^2), L_convex = mean(relu(-trace)^2), L_lips = mean((||grad_E||_2 - 1)^2), their
+    sum, and torch.autograd.grad of it wrt every loss-network parameter and p (p a leaf: softmax
+    of 2*randn logits clamped to [1e-7, 1 - 1e-7]; labels (i * 7919) mod C);
+  - learnable_step/C10_b1024_1x28x28/<seed|meaningful>: the seed's learnable classifier
+    (nn.BatchNorm2d, train mode, dropout) -> softmax -> clamp, total = BCE(p, y_onehot) +
+    0.1 * penalties with the preset's default method (seed: batched, meaningful:
+    forward-laplacian), total.backward(), one Adam(lr 1e-3) step per network, zero_grad;
+    uniform [0, 1) images, labels i mod 10;
+  - baseline_step/C10_b128_1x28x28: the seed's baseline CNN, zero_grad, cross-entropy, backward,
+    Adam(lr 1e-3, eps 1e-7) step;
+  - verify (not timed): f64, B = 16: every method against loop (energy, grad_E, trace, and the
+    penalty's gradients wrt parameters and p), max absolute deviation, must be below 1e-10; also
+    max |trace| and on how many samples the convexity penalty is active;
+  - memory (not timed): peak memory of one penalty step at C = 100 for every variant and method,
+    each in a fresh subprocess, "cold" (as benches/penalty_memory.rs) and "warm" (see
+    memory_child).
+
+When another process holds a core (a training run, cargo), run with OMP_WAIT_POLICY=PASSIVE:
+PyTorch's OpenMP threads spin-wait by default, and with 2 threads on 2 shared cores a step can
+become 40x slower (the seed trace by loop at C = 10: 4.5 s instead of 33 ms). The policy in
+effect is printed and stored in the JSON.
 
 Timing (as benches/torch_ops.py): warm-up runs, then the median of --reps runs (default 10),
 torch.cuda.synchronize() around each run on CUDA. The first warm-up run is timed: if it exceeds
@@ -81,9 +96,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-PRESETS = ("seed", "meaningful")
-METHODS = ("loop", "is_grads_batched", "batched", "forward_laplacian")
-DEFAULT_METHOD = {"seed": "batched", "meaningful": "forward_laplacian"}
+PRESETS = ("seed", "meaningful", "coupled-bn2-tanh")
+METHODS = ("loop", "is-grads-batched", "batched", "forward-laplacian")
+DEFAULT_METHOD = {"seed": "batched", "meaningful": "forward-laplacian"}  # learnloss's Auto
 WORKLOADS = ("verify", "trace", "penalty_step", "learnable_step", "baseline_step", "memory")
 LAMBDA = 0.1
 FLOOR = 1e-7
@@ -91,7 +106,7 @@ FLOOR = 1e-7
 
 def applies(preset, method):
     """The forward Laplacian needs independent samples (no training-mode BatchNorm)."""
-    return not (preset in ("seed", "coupled") and method == "forward_laplacian")
+    return method != "forward-laplacian" or preset == "meaningful"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,15 +146,13 @@ def eval_scale(bn):
 class LossNetwork(nn.Module):
     """E(p, y) on cat(p, y_onehot): 2C -> 64 -> 32 -> 16 -> 1 (loss_network.rs)."""
 
-    def __init__(self, classes, preset, hidden=(64, 32, 16), bn_after=(0, 1), activation=None):
+    def __init__(self, classes, preset, hidden=(64, 32, 16), bn_after=(0, 1)):
         super().__init__()
         self.classes = classes
-        # "coupled" (verification only): training-mode BatchNorm after the second hidden layer
-        # only and Softplus, so the seed's batch-coupled trace is not identically zero.
-        if preset == "coupled":
-            bn_after, activation = (1,), activation or "softplus"
-        self.activation = activation or {"seed": "relu", "meaningful": "softplus"}[preset]
-        use_bn = preset in ("seed", "coupled")
+        if preset == "coupled-bn2-tanh":
+            bn_after = (1,)
+        self.activation = {"seed": "relu", "meaningful": "softplus", "coupled-bn2-tanh": "tanh"}[preset]
+        use_bn = preset in ("seed", "coupled-bn2-tanh")
         self.linears = nn.ModuleList()
         self.bns = nn.ModuleList()
         width = 2 * classes
@@ -159,12 +172,16 @@ class LossNetwork(nn.Module):
         return any(self.bn(i) is not None and self.bn(i).training for i in range(len(self.linears)))
 
     def act(self, z):
-        return torch.relu(z) if self.activation == "relu" else F.softplus(z)
+        return {"relu": torch.relu, "softplus": F.softplus, "tanh": torch.tanh}[self.activation](z)
 
     def derivatives(self, z):
         """(sigma'(z), sigma''(z)) as activation.rs (Softplus linear above threshold 20)."""
         if self.activation == "relu":
             return (z > 0).to(z.dtype), torch.zeros_like(z)
+        if self.activation == "tanh":
+            t = torch.tanh(z)
+            d1 = 1 - t.square()
+            return d1, -2 * t * d1
         linear = z > 20.0
         s = torch.sigmoid(z)
         d1 = torch.where(linear, torch.ones_like(z), s)
@@ -283,9 +300,9 @@ def trace_forward_laplacian(net, p, y):
 
 TRACE = {
     "loop": trace_loop,
-    "is_grads_batched": trace_is_grads_batched,
+    "is-grads-batched": trace_is_grads_batched,
     "batched": trace_batched,
-    "forward_laplacian": trace_forward_laplacian,
+    "forward-laplacian": trace_forward_laplacian,
 }
 
 
@@ -331,12 +348,19 @@ def baseline_cnn(c_in=1, hw=28, classes=10):
 
 
 def loss_inputs(batch, classes, device, dtype=torch.float32):
-    """p a leaf requiring grad (clamped softmax of randn logits), y_onehot."""
-    logits = torch.randn(batch, classes, device=device, dtype=dtype)
+    """As benches/workloads PenaltyBatch: p a leaf requiring grad (clamped softmax of 2*randn
+    logits), y_onehot of the labels (i * 7919) mod C."""
+    logits = torch.randn(batch, classes, device=device, dtype=dtype) * 2.0
     p = logits.softmax(1).clamp(FLOOR, 1 - FLOOR).detach().requires_grad_(True)
-    labels = torch.randint(0, classes, (batch,), device=device)
+    labels = (torch.arange(batch, device=device) * 7919) % classes
     y = F.one_hot(labels, classes).to(dtype)
     return p, y
+
+
+def image_batch(batch, device, classes=10):
+    """As benches/workloads image_batch: uniform [0, 1) images, labels i mod 10."""
+    images = torch.rand(batch, 1, 28, 28, device=device)
+    return images, torch.arange(batch, device=device) % classes
 
 
 def make_trace_fn(net, p, y, method):
@@ -349,15 +373,14 @@ def make_trace_fn(net, p, y, method):
 
 
 def make_penalty_step(net, p, y, method):
+    """The penalties and their gradients in every loss-network parameter and in p (returned, as
+    PenaltyBatch::penalty_step; no .grad accumulation)."""
     fn = TRACE[method]
-    params = list(net.parameters())
+    wrt = list(net.parameters()) + [p]
 
     def step():
-        for prm in params:
-            prm.grad = None
-        p.grad = None
         total = penalties(*fn(net, p, y))
-        total.backward()
+        return torch.autograd.grad(total, wrt, allow_unused=True)
 
     return step
 
@@ -367,8 +390,8 @@ def make_learnable_step(preset, method, batch, device, classes=10):
     net = LossNetwork(classes, preset).to(device).train()
     opt_c = torch.optim.Adam(clf.parameters(), lr=1e-3)
     opt_l = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x = torch.randn(batch, 1, 28, 28, device=device)
-    y = F.one_hot(torch.randint(0, classes, (batch,), device=device), classes).float()
+    x, labels = image_batch(batch, device, classes)
+    y = F.one_hot(labels, classes).float()
     fn = TRACE[method]
 
     def step():
@@ -387,8 +410,7 @@ def make_learnable_step(preset, method, batch, device, classes=10):
 def make_baseline_step(batch, device, classes=10):
     model = baseline_cnn(classes=classes).to(device).train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    x = torch.randn(batch, 1, 28, 28, device=device)
-    labels = torch.randint(0, classes, (batch,), device=device)
+    x, labels = image_batch(batch, device, classes)
 
     def step():
         opt.zero_grad()
@@ -439,13 +461,13 @@ def verify(args, device):
     """Every method against loop, f64, small batch: values and penalty-step gradients.
 
     The seed preset's trace is identically zero (DESIGN §4), so its check says nothing about the
-    trace's derivatives; the extra "coupled" network (training-mode BatchNorm after the second
-    hidden layer only, Softplus, the seed's trace definition) has a non-zero batch-coupled trace
-    and checks loop / is_grads_batched / batched on it."""
+    trace's derivatives; coupled-bn2-tanh (training-mode BatchNorm after the second hidden layer
+    only, Tanh, the seed's trace definition) has a non-zero batch-coupled trace and checks
+    loop / is-grads-batched / batched on it."""
     batch = 16
     worst = 0.0
     report = []
-    for preset in list(args.presets) + (["coupled"] if "seed" in args.presets else []):
+    for preset in args.presets:
         for c in args.classes:
             torch.manual_seed(7)
             net = LossNetwork(c, preset).to(device).double().train()
@@ -456,20 +478,18 @@ def verify(args, device):
                 if not applies(preset, method):
                     continue
                 net.load_state_dict(state)  # the same running statistics for every method
-                for prm in net.parameters():
-                    prm.grad = None
-                p.grad = None
+                params = list(net.parameters())
                 e, g, t = TRACE[method](net, p, y)
-                penalties(e, g, t).backward()
-                grads = [prm.grad if prm.grad is not None else torch.zeros_like(prm) for prm in net.parameters()]
+                grads = torch.autograd.grad(penalties(e, g, t), params + [p], allow_unused=True)
+                grads = [torch.zeros_like(w) if d is None else d for w, d in zip(params + [p], grads)]
                 out = {"energy": e.detach(), "grad_E": g.detach(), "trace": t.detach(),
-                       "param_grads": torch.cat([x.reshape(-1) for x in grads]).detach(),
-                       "p_grad": p.grad.detach().clone()}
+                       "param_grads": torch.cat([x.reshape(-1) for x in grads[:-1]]).detach(),
+                       "p_grad": grads[-1].detach()}
                 if ref is None:
                     ref = out
                     max_trace = t.abs().max().item()
                     negative = int((t < 0).sum())
-                    print(f"verify/{preset}/C{c}: max |trace| (loop) = {max_trace:.3e}, "
+                    print(f"verify/{preset}/C{c}/loop: max |trace| (loop) = {max_trace:.3e}, "
                           f"trace < 0 (convexity penalty active) on {negative}/{batch} samples")
                     continue
                 devs = {k: (out[k] - ref[k]).abs().max().item() for k in ref}
@@ -477,7 +497,7 @@ def verify(args, device):
                 worst = max(worst, dev)
                 detail = ", ".join(f"{k} {v:.1e}" for k, v in devs.items())
                 ok = "ok" if dev < 1e-10 else "FAIL"
-                print(f"verify/{preset}/{method}/C{c} vs loop: max deviation {dev:.3e} [{ok}] ({detail})")
+                print(f"verify/{preset}/C{c}/{method} vs loop: max deviation {dev:.3e} [{ok}] ({detail})")
                 report.append({"preset": preset, "method": method, "classes": c, "batch": batch,
                                "max_abs_deviation": dev, "deviations": devs, "max_abs_trace_loop": max_trace})
     print(f"verify: worst deviation over all methods {worst:.3e} ({'ok' if worst < 1e-10 else 'FAIL'}, tolerance 1e-10)")
@@ -497,71 +517,99 @@ def proc_status_kib(field):
     raise KeyError(field)
 
 
-def memory_child(preset, method, classes, batch, device):
-    """One penalty step's peak memory, in this fresh process.
+def reset_peak_rss():
+    """Sets VmHWM to the current VmRSS (Linux >= 4.0); False where not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def memory_child(preset, method, classes, batch, device, scheme):
+    """One penalty step's peak memory above the loaded process, in this fresh process.
 
     CUDA: torch.cuda.max_memory_allocated after reset_peak_memory_stats, minus the memory
-    allocated before the step (model, inputs, and the warm-up step's parameter gradients).
+    allocated before the step (network and inputs; after one warm-up step for "warm").
 
-    CPU (Linux): set up the network and inputs, run one warm-up penalty step at a small batch
-    (B = 8, same C and method: thread pools, kernel initialisation and parameter .grad buffers,
-    without growing the heap to the measured step's size; the full step's gradient buffers are
-    thus counted in its peak), then reset the kernel's high-water
-    mark by writing 5 to /proc/self/clear_refs (Linux >= 4.0) and read VmRSS as the baseline;
-    run one full step, read VmHWM; report VmHWM - baseline. The parent starts this process with
-    MALLOC_MMAP_THRESHOLD_=65536 and MALLOC_TRIM_THRESHOLD_=0 so that glibc maps blocks of
-    64 KiB and more separately and returns freed memory at once, instead of reusing heap kept
-    from earlier (which would hide part of the step from VmHWM). If clear_refs cannot be
-    written, the baseline is VmRSS after setup and the warm-up's own peak may dominate (said in
-    the result's "scheme"). PyTorch's CPU allocator does not cache, so RSS follows the tensors."""
+    CPU (Linux, /proc/self/status), two schemes, each path in its own process:
+    - "cold", as benches/penalty_memory.rs: set up the network and inputs, read VmRSS, run one
+      step, read VmHWM, report VmHWM - VmRSS. Default glibc malloc. The figure includes
+      PyTorch's one-time allocations on the first step (OpenMP/MKL/oneDNN scratch, lazy init).
+    - "warm": set up, run one warm-up penalty step at a small batch (B = 8, same C and method:
+      thread pools and kernel initialisation, without growing the heap to the measured step's
+      size), then read VmRSS, run the full step, read VmHWM, report the difference. The parent
+      starts this process with MALLOC_MMAP_THRESHOLD_=65536 and MALLOC_TRIM_THRESHOLD_=0, so
+      glibc maps blocks of 64 KiB and more separately and returns freed memory at once instead
+      of keeping heap that would hide part of the step from VmHWM.
+    In both, the high-water mark is first reset to the current RSS by writing 5 to
+    /proc/self/clear_refs (Linux >= 4.0), so a transient peak while importing torch or during
+    the warm-up is not counted; where that is refused the result's "scheme" says so. PyTorch's
+    CPU allocator does not cache, so RSS follows the live tensors (and the graph they hold).
+
+    The two differ by up to 2x, and the difference is glibc, not PyTorch's one-time work: a cold
+    step with the warm scheme's malloc settings is within ~5 % of the warm figure (seed, C = 100:
+    batched 836 vs 826 MiB, loop 510 vs 484 MiB), while default malloc's heap retention makes
+    the cold figure vary between runs (batched 1592-1767 MiB). "warm" is close to the peak of
+    live tensors; "cold" is what a default-malloc process reaches."""
     torch.manual_seed(42)
     net = LossNetwork(classes, preset).to(device).train()
     p, y = loss_inputs(batch, classes, device)
     step = make_penalty_step(net, p, y, method)
     if device == "cuda":
-        step()
+        if scheme == "warm":
+            step()
         torch.cuda.synchronize()
         base = torch.cuda.memory_allocated()
         torch.cuda.reset_peak_memory_stats()
-        step()
+        grads = step()
         torch.cuda.synchronize()
         peak = torch.cuda.max_memory_allocated()
-        return {"peak_bytes": peak - base, "scheme": "cuda max_memory_allocated - allocated before"}
-    torch.manual_seed(43)
-    small_net = LossNetwork(classes, preset).to(device).train()
-    small_p, small_y = loss_inputs(8, classes, device)
-    make_penalty_step(small_net, small_p, small_y, method)()
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        scheme = "VmHWM after step - VmRSS before it (warm-up at B=8, HWM reset via clear_refs)"
-    except OSError:
-        scheme = "VmHWM after step - VmRSS before it (HWM not resettable: includes setup peaks)"
+        del grads
+        return {"peak_bytes": peak - base, "scheme": f"{scheme}: cuda max_memory_allocated - allocated before"}
+    if scheme == "warm":
+        torch.manual_seed(43)
+        small_net = LossNetwork(classes, preset).to(device).train()
+        small_p, small_y = loss_inputs(8, classes, device)
+        make_penalty_step(small_net, small_p, small_y, method)()
+        what = "warm: warm-up step at B=8, malloc returns freed memory"
+    else:
+        what = "cold: first step, as penalty_memory.rs"
+    reset = reset_peak_rss()
     base = proc_status_kib("VmRSS")
-    step()
+    grads = step()
     hwm = proc_status_kib("VmHWM")
-    return {"peak_bytes": (hwm - base) * 1024, "baseline_rss_bytes": base * 1024, "scheme": scheme}
+    del grads
+    what += "; VmHWM - VmRSS" + ("" if reset else " (VmHWM not resettable: may include setup peaks)")
+    return {"peak_bytes": (hwm - base) * 1024, "baseline_rss_bytes": base * 1024, "scheme": what}
 
 
 def memory(args, device):
     results = []
     classes = 100
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
+    envs = {"cold": dict(os.environ),
+            "warm": dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")}
     for preset in args.presets:
         for method in args.methods:
             if not applies(preset, method):
                 continue
-            cmd = [sys.executable, os.path.abspath(__file__), "--_memory-child", f"{preset}:{method}",
-                   "--device", device, "--threads", str(args.threads), "--batch", str(args.batch)]
-            out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-            if out.returncode != 0:
-                print(f"memory/{preset}/{method}/C{classes}: child failed:\n{out.stderr}")
-                continue
-            res = json.loads(out.stdout.strip().splitlines()[-1])
-            name = f"memory/penalty_step/{preset}/{method}/C{classes}"
-            print(f"{name}: peak {res['peak_bytes'] / 2**20:.1f} MiB ({res['scheme']})")
-            results.append({"name": name, "preset": preset, "method": method, "classes": classes,
-                            "batch": args.batch, **res})
+            name = f"memory/penalty_step/{preset}/C{classes}/{method}"
+            row = {"name": name, "preset": preset, "method": method, "classes": classes, "batch": args.batch}
+            for scheme, env in envs.items():
+                cmd = [sys.executable, os.path.abspath(__file__), "--_memory-child",
+                       f"{preset}:{method}:{scheme}", "--device", device, "--threads", str(args.threads),
+                       "--batch", str(args.batch)]
+                out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+                if out.returncode != 0:
+                    print(f"{name} ({scheme}): child failed:\n{out.stderr}")
+                    continue
+                res = json.loads(out.stdout.strip().splitlines()[-1])
+                row[scheme] = res
+            if "cold" in row and "warm" in row:
+                print(f"{name}: peak {row['cold']['peak_bytes'] / 2**20:.0f} MiB cold (first step), "
+                      f"{row['warm']['peak_bytes'] / 2**20:.0f} MiB warm", flush=True)
+            results.append(row)
     return results
 
 
@@ -591,7 +639,7 @@ def main():
     args = ap.parse_args()
     args.classes = [int(c) for c in csv(args.classes)]
     args.presets = csv(args.presets)
-    args.methods = csv(args.methods)
+    args.methods = [m.replace("_", "-") for m in csv(args.methods)]
     only = csv(args.only) + (["memory"] if args.memory else [])
     for w in only:
         if w not in WORKLOADS:
@@ -606,20 +654,22 @@ def main():
     dev = args.device
 
     if args.memory_child:
-        preset, method = args.memory_child.split(":")
-        print(json.dumps(memory_child(preset, method, 100, args.batch, dev)))
+        preset, method, scheme = args.memory_child.split(":")
+        print(json.dumps(memory_child(preset, method, 100, args.batch, dev, scheme)))
         return
 
     started = datetime.datetime.now(datetime.timezone.utc)
     load = os.getloadavg()
+    wait_policy = os.environ.get("OMP_WAIT_POLICY", "default")
     print(f"torch {torch.__version__}, device {dev}, threads {torch.get_num_threads()}, "
-          f"{started:%Y-%m-%d %H:%M:%S} UTC, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+          f"OMP_WAIT_POLICY {wait_policy}, {started:%Y-%m-%d %H:%M:%S} UTC, "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"note: BatchNorm in the loss network is composed from elementwise ops on {dev}: PyTorch's "
           f"native batch_norm raises 'batch_norm does not support 3rd+ order derivatives', and the "
           f"penalty step is third order")
 
     out = {"meta": {"torch": torch.__version__, "device": dev, "threads": torch.get_num_threads(),
-                    "started_utc": started.isoformat(), "loadavg_start": load,
+                    "omp_wait_policy": wait_policy, "started_utc": started.isoformat(), "loadavg_start": load,
                     "machine": platform.processor() or platform.machine(), "batch": args.batch},
            "results": []}
     if dev == "cuda":
@@ -648,20 +698,20 @@ def main():
                     net = LossNetwork(c, preset).to(dev).train()
                     p, y = loss_inputs(args.batch, c, dev)
                     fn = (make_trace_fn if workload == "trace" else make_penalty_step)(net, p, y, method)
-                    record(workload, f"{workload}/{preset}/{method}/C{c}", fn, preset=preset,
+                    record(workload, f"{workload}/{preset}/C{c}/{method}", fn, preset=preset,
                            method=method, classes=c, batch=args.batch)
 
     if "learnable_step" in only:
-        for preset in args.presets:
+        for preset in [p for p in args.presets if p in DEFAULT_METHOD]:
             method = DEFAULT_METHOD[preset]
             torch.manual_seed(42)
             fn = make_learnable_step(preset, method, args.batch, dev)
-            record("learnable_step", f"learnable_step/{preset}/{method}/C10", fn, preset=preset,
+            record("learnable_step", f"learnable_step/C10_b{args.batch}_1x28x28/{preset}", fn, preset=preset,
                    method=method, classes=10, batch=args.batch)
 
     if "baseline_step" in only:
         torch.manual_seed(42)
-        record("baseline_step", "baseline_step/B128/C10", make_baseline_step(128, dev),
+        record("baseline_step", "baseline_step/C10_b128_1x28x28", make_baseline_step(128, dev),
                classes=10, batch=128)
 
     if "memory" in only:
