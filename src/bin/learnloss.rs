@@ -55,7 +55,7 @@ struct TrainArgs {
     /// Runs per method, averaged in the report [default: 3]
     #[arg(long)]
     runs: Option<usize>,
-    /// [default: 20, or 5 on the embedded subset]
+    /// [default: 20, or 10 on the embedded subset]
     #[arg(long)]
     epochs: Option<usize>,
     /// One batch size for every method [default: 1024 learnable classifier, 128 baseline]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub const SEED_EPOCHS: usize = 20;
 /// Epochs on the embedded subset unless told otherwise: the main job (`cargo run --release`,
 /// both methods × 3 runs) then ends in minutes on two cores.
-pub const EMBEDDED_EPOCHS: usize = 5;
+pub const EMBEDDED_EPOCHS: usize = 10;
 
 /// Everything a training invocation needs; field names are the TOML keys (and, with `-` for
 /// `_`, the command-line flags).
