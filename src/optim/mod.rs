@@ -30,7 +30,11 @@ pub trait Optimizer {
     fn step(&mut self);
 
     /// Clears every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`).
-    fn zero_grad(&self);
+    fn zero_grad(&self) {
+        for (_, p) in self.named_parameters() {
+            p.zero_grad();
+        }
+    }
 
     /// The current learning rate.
     fn lr(&self) -> f64;

@@ -128,12 +128,6 @@ impl Optimizer for Sgd {
         }
     }
 
-    fn zero_grad(&self) {
-        for (_, p) in &self.params {
-            p.zero_grad();
-        }
-    }
-
     fn lr(&self) -> f64 {
         self.config.lr
     }

@@ -189,13 +189,19 @@ impl TrainConfig {
         self.dataset_kind()?;
         if self.methods.contains(&Method::Learnable) {
             // The trace definition and method must be defined for this loss network.
-            let net = crate::learnable::LossNetwork::new(
-                self.loss_network(2),
-                &crate::nn::Spec::default(),
-                &mut crate::Generator::new(0),
-            );
+            let net = self.probe_loss_network(2);
             crate::learnable::resolve_method(&net, self.trace_definition(), self.trace_method)?;
         }
         Ok(())
+    }
+
+    /// A loss network of the configured kind with throwaway weights, for questions about its
+    /// structure (is the trace defined, is it vacuous) asked before training.
+    pub fn probe_loss_network(&self, classes: usize) -> crate::learnable::LossNetwork {
+        crate::learnable::LossNetwork::new(
+            self.loss_network(classes),
+            &crate::nn::Spec::default(),
+            &mut crate::Generator::new(0),
+        )
     }
 }

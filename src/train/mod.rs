@@ -17,10 +17,10 @@ pub use progress::Progress;
 pub use run::{run_dir, train_run, Splits};
 
 use crate::data::{load, split_validation, DatasetKind};
-use crate::learnable::{vacuity_warning, LossNetwork};
+use crate::learnable::vacuity_warning;
 use crate::report::metrics::mean_std;
 use crate::report::{write_report, EpochRecord, ReportInputs, RunResult};
-use crate::{Error, Generator, Result};
+use crate::{Error, Result};
 use std::path::PathBuf;
 
 /// What a training invocation produced.
@@ -71,12 +71,7 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
         classes
     ));
     if config.methods.contains(&Method::Learnable) {
-        let net = LossNetwork::new(
-            config.loss_network(classes),
-            &crate::nn::Spec::default(),
-            &mut Generator::new(0),
-        );
-        if let Some(warning) = vacuity_warning(&net, &config.objective()) {
+        if let Some(warning) = vacuity_warning(&config.probe_loss_network(classes), &config.objective()) {
             progress.note(&warning);
         }
     }

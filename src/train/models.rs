@@ -189,12 +189,9 @@ impl RunModels {
         })
     }
 
-    /// One optimiser step on every network from the gradients of `total`, then clears them.
+    /// One optimiser step on every network from the gradients of `total`, then clears them
+    /// (so no gradient is ever left over for the next step).
     pub fn step(&mut self, total: &Tensor) {
-        self.classifier_opt.zero_grad();
-        if let Some(opt) = &self.loss_network_opt {
-            opt.zero_grad();
-        }
         total.backward();
         self.classifier_opt.step();
         if let Some(opt) = &mut self.loss_network_opt {
