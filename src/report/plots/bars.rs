@@ -6,7 +6,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::super::classification_report::per_class_scores;
 use super::super::metrics::RunResult;
-use super::util::color;
+use super::util::{color, draw_legend};
 use super::{render, Plot, FONT};
 use crate::Result;
 
@@ -81,13 +81,7 @@ pub fn f1_bars(runs: &[RunResult], methods: &[String], class_names: &[String]) -
             ))?;
         }
         if !per_method.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font((FONT, 14))
-                .draw()?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
         Ok(())
     })?;

@@ -5,7 +5,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use super::super::metrics::EpochRecord;
-use super::util::{band_over_runs, color, range, tick, Band};
+use super::util::{band_over_runs, color, draw_legend, range, tick, Band};
 use super::{render, Area, DrawResult, Plot, FONT};
 use crate::Result;
 
@@ -138,16 +138,11 @@ where
         drawn = true;
     }
     if drawn {
-        chart
-            .configure_series_labels()
-            .position(match rising {
-                Rising::Up => SeriesLabelPosition::LowerRight,
-                Rising::Down => SeriesLabelPosition::UpperRight,
-            })
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, 14))
-            .draw()?;
+        let position = match rising {
+            Rising::Up => SeriesLabelPosition::LowerRight,
+            Rising::Down => SeriesLabelPosition::UpperRight,
+        };
+        draw_legend(&mut chart, position)?;
     } else {
         let (w, h) = area.dim_in_pixel();
         area.draw(&Text::new(

@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 
 use super::super::metrics::RunResult;
-use super::util::{color, range, tick};
+use super::util::{color, draw_legend, range, tick};
 use super::{render, Plot, FONT};
 use crate::Result;
 
@@ -71,13 +71,7 @@ pub fn energy_curves(runs: &[RunResult]) -> Result<Option<Plot>> {
         if curves.is_empty() {
             root.draw(&Text::new("no finite points", (380, 300), (FONT, 18)))?;
         } else {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font((FONT, 14))
-                .draw()?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
         Ok(())
     })?;

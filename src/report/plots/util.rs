@@ -1,6 +1,10 @@
 //! Shared pieces of the plots: colours, per-epoch aggregation over runs, safe axis ranges.
 
+use plotters::coord::CoordTranslate;
+use plotters::prelude::*;
 use plotters::style::RGBColor;
+
+use super::{DrawResult, FONT};
 
 use super::super::metrics::{mean_std, EpochRecord};
 
@@ -88,4 +92,21 @@ pub(crate) fn tick(v: f64) -> String {
         let s = format!("{v:.3}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
+}
+
+/// The legend every plot draws: boxed, on a translucent white background, in the embedded font.
+pub(crate) fn draw_legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>, position: SeriesLabelPosition) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT, 14))
+        .draw()?;
+    Ok(())
 }
