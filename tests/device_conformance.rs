@@ -1,0 +1,408 @@
+//! Backend conformance: one set of test bodies, run on the CPU (the reference) and on every other
+//! device present, compared value by value: f32 to 1e-5 relative, f64 to 1e-12, int64 and bool
+//! exactly. Bodies cover each primitive forward, backward through autograd, non-contiguous
+//! (permuted, sliced) and broadcast inputs, and odd sizes.
+//!
+//! A device that is absent is skipped with a printed reason, unless `LEARNLOSS_REQUIRE_WGPU=1`,
+//! which makes its absence a failure (CI sets it).
+
+use learnloss::{grad, Conv2dParams, DType, Device, Generator, Pool2dParams, Tensor};
+
+/// The devices to check against the CPU: wgpu when an adapter exists.
+fn devices() -> Vec<Device> {
+    match Device::wgpu() {
+        Ok(d) => vec![d],
+        Err(e) => {
+            if std::env::var("LEARNLOSS_REQUIRE_WGPU").is_ok_and(|v| v == "1") {
+                panic!("LEARNLOSS_REQUIRE_WGPU=1 but wgpu is unavailable: {e}");
+            }
+            eprintln!("skipping wgpu conformance: {e}");
+            Vec::new()
+        }
+    }
+}
+
+fn supports(device: &Device, dtype: DType) -> bool {
+    match (device, dtype) {
+        (Device::Wgpu(d), DType::F64) => d.supports_f64(),
+        _ => true,
+    }
+}
+
+fn tolerance(dtype: DType) -> f64 {
+    match dtype {
+        DType::F32 => 1e-5,
+        DType::F64 => 1e-12,
+        _ => 0.0,
+    }
+}
+
+fn assert_same(name: &str, device: &Device, dtype: DType, k: usize, got: &Tensor, want: &Tensor) {
+    let what = format!("{name} [{dtype}] output {k} on {device}");
+    assert_eq!(got.shape(), want.shape(), "{what}: shapes differ");
+    assert_eq!(got.dtype(), want.dtype(), "{what}: dtypes differ");
+    assert_eq!(got.device(), device, "{what}: result left the device");
+    let tol = tolerance(got.dtype());
+    let (g, w) = (got.to_f64_vec(), want.to_f64_vec());
+    for (i, (&a, &e)) in g.iter().zip(&w).enumerate() {
+        let ok = if e.is_nan() {
+            a.is_nan()
+        } else if e.is_infinite() {
+            a == e
+        } else {
+            (a - e).abs() <= tol * e.abs().max(1.0)
+        };
+        assert!(ok, "{what}: element {i} is {a}, the CPU gives {e} (tolerance {tol})");
+    }
+}
+
+/// Runs `body` on the CPU and on each device, in f32 and f64, and compares every output.
+fn conform(name: &str, body: fn(&Device, DType) -> Vec<Tensor>) {
+    for device in devices() {
+        for dtype in [DType::F32, DType::F64] {
+            if !supports(&device, dtype) {
+                eprintln!("{name}: {device} has no {dtype}; skipped");
+                continue;
+            }
+            let want = body(&Device::Cpu, dtype);
+            let got = body(&device, dtype);
+            assert_eq!(got.len(), want.len());
+            for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert_same(name, &device, dtype, k, g, w);
+            }
+        }
+    }
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                conform(stringify!($name), bodies::$name);
+            }
+        )*
+    };
+}
+
+conformance!(
+    upload_download,
+    to_dtype,
+    contiguous_of_views,
+    unary_ops,
+    binary_broadcast,
+    compare_and_where,
+    reductions,
+    arg_reductions,
+    matmul_batched_strided,
+    cat_and_pad,
+    gather_scatter_index_select,
+    conv2d_and_adjoints,
+    max_pool,
+    odd_sizes,
+    backward_composed,
+    backward_conv_pool,
+    third_order,
+);
+
+mod bodies {
+    use super::*;
+
+    fn randn(shape: &[usize], dtype: DType, dev: &Device, seed: u64) -> Tensor {
+        Tensor::randn(shape, dtype, dev, &mut Generator::new(seed))
+    }
+
+    fn index(values: &[i64], shape: &[usize], dev: &Device) -> Tensor {
+        Tensor::from_slice(values, shape, dev)
+    }
+
+    pub fn upload_download(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[3, 5], dtype, dev, 1);
+        let i = index(&[-3, 0, 7, i64::MAX, i64::MIN], &[5], dev);
+        let b = Tensor::from_f64s(&[0.0, 1.0, 1.0, 0.0], &[4], DType::Bool, dev);
+        vec![x, i, b, Tensor::scalar(2.5, dtype, dev)]
+    }
+
+    pub fn to_dtype(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[4, 6], dtype, dev, 2).mul_scalar(3.0);
+        let other = if dtype == DType::F32 { DType::F64 } else { DType::F32 };
+        let i = index(&[-3, 0, 7, 123456789], &[4], dev);
+        vec![
+            x.to_dtype(other),
+            x.to_dtype(DType::I64),
+            x.to_dtype(DType::Bool),
+            x.transpose(0, 1).to_dtype(DType::I64).to_dtype(dtype),
+            i.to_dtype(dtype),
+            i.to_dtype(DType::Bool),
+            x.gt_scalar(0.0).to_dtype(dtype),
+            x.gt_scalar(0.0).to_dtype(DType::I64),
+        ]
+    }
+
+    pub fn contiguous_of_views(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[3, 4, 5], dtype, dev, 3);
+        vec![
+            x.permute(&[2, 0, 1]).contiguous(),
+            x.narrow(1, 1, 2).contiguous(),
+            x.narrow(2, 3, 2).permute(&[1, 2, 0]).contiguous(),
+            x.select(0, 1).contiguous(),
+            randn(&[1, 5], dtype, dev, 4).expand(&[4, 5]).contiguous(),
+        ]
+    }
+
+    pub fn unary_ops(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[7, 9], dtype, dev, 5).mul_scalar(2.0);
+        let v = x.transpose(0, 1);
+        let pos = x.abs().add_scalar(1e-3);
+        let tiny = Tensor::from_f64s(&[1e-9, -1e-7, 1e-4, 0.3, -0.05, 0.0, 50.0], &[7], dtype, dev);
+        vec![
+            v.neg(),
+            v.recip(),
+            v.exp(),
+            pos.log(),
+            pos.log1p(),
+            x.affine(1.0, 0.0).mul_scalar(0.4).log1p(),
+            tiny.log1p(),
+            pos.sqrt(),
+            v.tanh(),
+            tiny.tanh(),
+            v.sigmoid(),
+            v.relu(),
+            v.abs(),
+            v.sign(),
+            v.sin(),
+            v.cos(),
+        ]
+    }
+
+    pub fn binary_broadcast(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let a = randn(&[4, 1, 5], dtype, dev, 6);
+        let b = randn(&[3, 1], dtype, dev, 7);
+        let pos = a.abs().add_scalar(0.5);
+        let ints = Tensor::from_f64s(&[-2.0, -1.5, 0.0, 2.0, 3.0], &[5], dtype, dev);
+        let exps = Tensor::from_f64s(&[3.0, 2.0, 0.0, 0.5, -1.0], &[5], dtype, dev);
+        vec![
+            a.add(&b),
+            a.sub(&b),
+            a.mul(&b),
+            a.div(&b.abs().add_scalar(0.1)),
+            pos.pow(&b),
+            ints.pow(&exps),
+            a.maximum(&b),
+            a.minimum(&b),
+            a.transpose(0, 2).mul(&a.transpose(0, 2)),
+        ]
+    }
+
+    pub fn compare_and_where(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let a = randn(&[3, 4], dtype, dev, 8);
+        let b = randn(&[4], dtype, dev, 9);
+        let i = index(&[1, 5, -2, 5], &[4], dev);
+        let j = index(&[1, 4, -2, 6], &[4], dev);
+        let mask = a.gt(&b);
+        vec![
+            a.eq(&a),
+            a.ne(&b),
+            a.lt(&b),
+            a.le(&b),
+            mask.clone(),
+            a.ge(&b),
+            i.eq(&j),
+            i.lt(&j),
+            mask.eq(&a.lt(&b)),
+            Tensor::where_cond(&mask, &a, &b.expand(&[3, 4])),
+            Tensor::where_cond(
+                &mask.transpose(0, 1),
+                &a.transpose(0, 1),
+                &Tensor::scalar(-1.0, dtype, dev).expand(&[4, 3]),
+            ),
+            Tensor::where_cond(&i.gt(&j), &i, &j),
+        ]
+    }
+
+    pub fn reductions(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[5, 6, 7], dtype, dev, 10);
+        let p = x.permute(&[2, 0, 1]);
+        vec![
+            x.sum(&[1], false),
+            x.sum(&[0, 2], true),
+            x.sum_all(),
+            p.sum(&[0], false),
+            x.max(&[2], false),
+            x.min(&[0, 1], false),
+            p.max(&[1, 2], true),
+            x.mean(&[1], false),
+            x.narrow(1, 2, 3).sum(&[1], false),
+            randn(&[2, 1000], dtype, dev, 11).sum(&[1], false),
+        ]
+    }
+
+    pub fn arg_reductions(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[6, 9], dtype, dev, 12);
+        let ties = Tensor::from_f64s(&[1.0, 3.0, 3.0, 0.0, 0.0, 0.0], &[2, 3], dtype, dev);
+        vec![
+            x.argmax(1, false),
+            x.argmin(0, true),
+            x.transpose(0, 1).argmax(0, false),
+            ties.argmax(1, false),
+            ties.argmin(1, false),
+        ]
+    }
+
+    pub fn matmul_batched_strided(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let a = randn(&[3, 17, 33], dtype, dev, 13);
+        let b = randn(&[3, 33, 5], dtype, dev, 14);
+        let m = randn(&[40, 20], dtype, dev, 15);
+        let v = randn(&[20], dtype, dev, 16);
+        vec![
+            a.matmul(&b),
+            m.matmul(&m.transpose(0, 1)),
+            m.transpose(0, 1).matmul(&m),
+            m.matmul(&v),
+            randn(&[1, 1], dtype, dev, 17).matmul(&randn(&[1, 1], dtype, dev, 18)),
+        ]
+    }
+
+    pub fn cat_and_pad(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let a = randn(&[2, 3], dtype, dev, 19);
+        let b = randn(&[2, 4], dtype, dev, 20);
+        let i = index(&[1, 2, 3], &[3], dev);
+        vec![
+            Tensor::cat(&[a.clone(), b.clone()], 1),
+            Tensor::cat(&[a.transpose(0, 1), b.transpose(0, 1)], 0),
+            Tensor::cat(&[i.clone(), i.clone()], 0),
+            a.pad(&[(1, 2), (0, 3)], 0.5),
+            a.transpose(0, 1).pad(&[(0, 1), (2, 0)], -1.0),
+            i.pad(&[(2, 1)], 7.0),
+            Tensor::stack(&[a.clone(), a], 0),
+        ]
+    }
+
+    pub fn gather_scatter_index_select(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[4, 5], dtype, dev, 21);
+        let idx = index(&[0, 4, 4, 1, 2, 2, 3, 0], &[4, 2], dev);
+        let src = randn(&[4, 2], dtype, dev, 22);
+        let rows = index(&[3, 0, 3], &[3], dev);
+        let labels = index(&[2, 0, 1], &[3], dev);
+        vec![
+            x.gather(1, &idx),
+            x.transpose(0, 1).gather(0, &idx.transpose(0, 1)),
+            x.scatter_add(1, &idx, &src),
+            x.zeros_like().scatter_add(
+                0,
+                &index(&[3, 3, 0, 1, 3], &[1, 5], dev),
+                &randn(&[1, 5], dtype, dev, 23),
+            ),
+            x.index_select(0, &rows),
+            x.index_select(1, &rows),
+            x.transpose(0, 1).index_select(1, &rows),
+            labels.index_select(0, &index(&[2, 2, 0], &[3], dev)),
+        ]
+    }
+
+    pub fn conv2d_and_adjoints(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[2, 3, 9, 8], dtype, dev, 24);
+        let w = randn(&[4, 3, 3, 2], dtype, dev, 25);
+        let mut out = Vec::new();
+        for p in [
+            Conv2dParams::default(),
+            Conv2dParams {
+                stride: [2, 1],
+                padding: [1, 2],
+                dilation: [1, 2],
+            },
+        ] {
+            let y = x.conv2d(&w, &p);
+            let g = randn(y.shape(), dtype, dev, 26);
+            out.push(g.conv2d_input_grad(&w, &p, [9, 8]));
+            out.push(x.conv2d_weight_grad(&g, &p, [3, 2]));
+            out.push(x.permute(&[0, 1, 3, 2]).conv2d(&w.permute(&[0, 1, 3, 2]), &p));
+            out.push(y);
+        }
+        out
+    }
+
+    pub fn max_pool(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[2, 3, 7, 6], dtype, dev, 27);
+        let mut out = Vec::new();
+        for p in [
+            Pool2dParams::square(2),
+            Pool2dParams {
+                kernel: [3, 3],
+                stride: [2, 1],
+                padding: [1, 1],
+                dilation: [1, 1],
+            },
+        ] {
+            let (v, i) = x.max_pool2d(&p);
+            let g = randn(v.shape(), dtype, dev, 28);
+            out.push(g.max_pool2d_backward(&i, x.shape()));
+            out.push(v);
+            out.push(i);
+        }
+        let (v, i) = x.transpose(2, 3).max_pool2d(&Pool2dParams::square(2));
+        out.push(v);
+        out.push(i);
+        out
+    }
+
+    pub fn odd_sizes(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let mut out = Vec::new();
+        for (n, seed) in [(1usize, 30u64), (7, 31), (1023, 32), (65537, 33)] {
+            let x = randn(&[n], dtype, dev, seed);
+            out.push(x.exp().mul(&x).add_scalar(1.0));
+            out.push(x.sum_all());
+            out.push(x.max_all());
+            out.push(x.argmax(0, false));
+            out.push(x.reshape(&[n, 1]).matmul(&x.reshape(&[1, n]).narrow(1, 0, n.min(3))));
+        }
+        out
+    }
+
+    /// Gradients of a composed expression (softmax, log, broadcasting, matmul, reductions).
+    pub fn backward_composed(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let w = randn(&[5, 3], dtype, dev, 40).requires_grad_(true);
+        let x = randn(&[4, 5], dtype, dev, 41).requires_grad_(true);
+        let b = randn(&[3], dtype, dev, 42).requires_grad_(true);
+        let y = x.matmul(&w).add(&b).tanh();
+        let p = y.softmax(1);
+        let labels = index(&[0, 2, 1, 2], &[4, 1], dev);
+        let loss = p
+            .gather(1, &labels)
+            .log()
+            .neg()
+            .mean_all()
+            .add(&y.square().sum_all().mul_scalar(0.1));
+        let g = grad(std::slice::from_ref(&loss), &[w, x, b], None, false);
+        let mut out = vec![loss];
+        out.extend(g);
+        out
+    }
+
+    pub fn backward_conv_pool(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[2, 2, 8, 8], dtype, dev, 43).requires_grad_(true);
+        let w = randn(&[3, 2, 3, 3], dtype, dev, 44).requires_grad_(true);
+        let p = Conv2dParams {
+            stride: [1, 1],
+            padding: [1, 1],
+            dilation: [1, 1],
+        };
+        let (v, _) = x.conv2d(&w, &p).relu().max_pool2d(&Pool2dParams::square(2));
+        let loss = v.square().sum_all();
+        let g = grad(std::slice::from_ref(&loss), &[x, w], None, false);
+        let mut out = vec![loss];
+        out.extend(g);
+        out
+    }
+
+    /// Third derivative through a smooth network: d/dw of the Hessian trace-like quantity.
+    pub fn third_order(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let w = randn(&[3, 3], dtype, dev, 45).requires_grad_(true);
+        let x = randn(&[2, 3], dtype, dev, 46).requires_grad_(true);
+        let e = x.matmul(&w).softplus().sum_all();
+        let g = grad(&[e], std::slice::from_ref(&x), None, true).remove(0);
+        let h = grad(&[g.sum_all()], &[x], None, true).remove(0);
+        let t = grad(&[h.square().sum_all()], &[w], None, false);
+        vec![g, h, t[0].clone()]
+    }
+}
