@@ -5,6 +5,8 @@
 @group(0) @binding(2) var<storage, read> b: array<{{T}}>;
 @group(0) @binding(3) var<storage, read_write> out: array<{{T}}>;
 
+{{MATH}}
+
 fn f(x: {{T}}, y: {{T}}) -> {{T}} {
     {{OP}}
 }

@@ -3,6 +3,8 @@
 @group(0) @binding(1) var<storage, read> a: array<{{T}}>;
 @group(0) @binding(2) var<storage, read_write> out: array<{{T}}>;
 
+{{MATH}}
+
 fn f(x: {{T}}) -> {{T}} {
     {{OP}}
 }

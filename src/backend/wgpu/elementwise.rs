@@ -7,6 +7,14 @@ use super::{arithmetic, wgsl_type, words, WgpuStorage};
 use crate::backend::{BinaryOp, CmpOp, UnaryOp};
 use crate::{DType, Layout, Result};
 
+/// The `exp_t`/`log_t`/`sin_t`/`cos_t`/`pow_t` helpers of a float dtype.
+fn math(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F64 => include_str!("../../../shaders/math_f64.wgsl"),
+        _ => include_str!("../../../shaders/math_f32.wgsl"),
+    }
+}
+
 fn float_only(op: &str, dtype: DType) {
     assert!(dtype.is_float(), "{op}: expected a float tensor, got {dtype}");
 }
@@ -17,15 +25,15 @@ fn unary_body(op: UnaryOp) -> &'static str {
     match op {
         UnaryOp::Neg => "return -x;",
         UnaryOp::Recip => "return {{T}}(1.0) / x;",
-        UnaryOp::Exp => "return exp(x);",
-        UnaryOp::Log => "return log(x);",
+        UnaryOp::Exp => "return exp_t(x);",
+        UnaryOp::Log => "return log_t(x);",
         // log(1 + x) loses x's low bits when |x| is small; log(u) · x / (u - 1) recovers them
         // (Goldberg's trick), and the guards keep u == 1 and u == x (huge x) exact.
         UnaryOp::Log1p => {
             "let u = {{T}}(1.0) + x;
     if (u == {{T}}(1.0)) { return x; }
-    if (u == x) { return log(u); }
-    return log(u) * x / (u - {{T}}(1.0));"
+    if (u == x) { return log_t(u); }
+    return log_t(u) * x / (u - {{T}}(1.0));"
         }
         UnaryOp::Sqrt => "return sqrt(x);",
         // Drivers may compute tanh as (e^2x - 1)/(e^2x + 1), which cancels for small x: the odd
@@ -38,12 +46,12 @@ fn unary_body(op: UnaryOp) -> &'static str {
             + s * ({{T}}(62.0 / 2835.0) + s * ({{T}}(-1382.0 / 155925.0) + s * {{T}}(21844.0 / 6081075.0)))))));
     }
     if (a > {{T}}(40.0)) { return sign(x); }
-    let t = exp({{T}}(-2.0) * a);
+    let t = exp_t({{T}}(-2.0) * a);
     return sign(x) * ({{T}}(1.0) - t) / ({{T}}(1.0) + t);"
         }
         UnaryOp::Sigmoid => {
-            "if (x >= {{T}}(0.0)) { return {{T}}(1.0) / ({{T}}(1.0) + exp(-x)); }
-    let e = exp(x);
+            "if (x >= {{T}}(0.0)) { return {{T}}(1.0) / ({{T}}(1.0) + exp_t(-x)); }
+    let e = exp_t(x);
     return e / ({{T}}(1.0) + e);"
         }
         UnaryOp::Relu => "if (x > {{T}}(0.0) || x != x) { return x; } return {{T}}(0.0);",
@@ -53,8 +61,8 @@ fn unary_body(op: UnaryOp) -> &'static str {
     if (x < {{T}}(0.0)) { return {{T}}(-1.0); }
     return x;"
         }
-        UnaryOp::Sin => "return sin(x);",
-        UnaryOp::Cos => "return cos(x);",
+        UnaryOp::Sin => "return sin_t(x);",
+        UnaryOp::Cos => "return cos_t(x);",
     }
 }
 
@@ -69,10 +77,10 @@ fn binary_body(op: BinaryOp) -> &'static str {
         // base with an integer exponent keeps the sign of odd powers, anything else is NaN.
         BinaryOp::Pow => {
             "if (y == {{T}}(0.0)) { return {{T}}(1.0); }
-    if (x > {{T}}(0.0)) { return pow(x, y); }
+    if (x > {{T}}(0.0)) { return pow_t(x, y); }
     if (x == {{T}}(0.0)) { if (y > {{T}}(0.0)) { return {{T}}(0.0); } return {{T}}(1.0) / x; }
     if (y != floor(y)) { let z = x - x; return z / z; }
-    let r = pow(-x, y);
+    let r = pow_t(-x, y);
     let half = y * {{T}}(0.5);
     if (half != floor(half)) { return -r; }
     return r;"
@@ -105,6 +113,7 @@ pub(crate) fn unary(ctx: &Context, a: &WgpuStorage, l: &Layout, op: UnaryOp) -> 
     let out = WgpuStorage::alloc(ctx, a.dtype, l.numel())?;
     if l.numel() > 0 {
         let subs = [
+            ("MATH", math(a.dtype).to_string()),
             ("OP", unary_body(op).to_string()),
             ("T", wgsl_type(a.dtype).to_string()),
         ];
@@ -140,6 +149,7 @@ pub(crate) fn binary(
     let out = WgpuStorage::alloc(ctx, a.dtype, n)?;
     if n > 0 {
         let subs = [
+            ("MATH", math(a.dtype).to_string()),
             ("OP", binary_body(op).to_string()),
             ("T", wgsl_type(a.dtype).to_string()),
         ];

@@ -62,7 +62,7 @@ pub(crate) fn kernel(
         subs: subs.to_vec(),
         wg,
     };
-    let mut guard = CACHE.lock().expect("pipeline cache lock poisoned");
+    let mut guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let cache = guard.get_or_insert_with(Cache::default);
     if let Some(k) = cache.kernels.get(&key) {
         return Ok(k.clone());

@@ -46,7 +46,7 @@ fn size_class(bytes: u64) -> u64 {
 pub(crate) fn take(ctx: &Context, bytes: u64) -> PooledBuffer {
     let class = size_class(bytes);
     let reused = {
-        let mut guard = POOL.lock().expect("buffer pool lock poisoned");
+        let mut guard = POOL.lock().unwrap_or_else(|e| e.into_inner());
         let pool = guard.get_or_insert_with(|| Pool {
             free: HashMap::new(),
             idle_bytes: 0,
