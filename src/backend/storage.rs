@@ -4,7 +4,7 @@
 //! mixed pair is a programmer error. Adding a device means adding a variant and one arm per method.
 
 use super::cpu::CpuStorage;
-use super::wgpu::{WgpuDevice, WgpuStorage};
+use super::wgpu::WgpuStorage;
 use super::{ArgReduceOp, BackendStorage, BinaryOp, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
 use crate::{DType, Device, Layout, Result};
 
@@ -28,7 +28,7 @@ impl Storage {
     pub fn device(&self) -> Device {
         match self {
             Storage::Cpu(_) => Device::Cpu,
-            Storage::Wgpu(_) => Device::Wgpu(WgpuDevice::default()),
+            Storage::Wgpu(s) => s.device(),
         }
     }
 

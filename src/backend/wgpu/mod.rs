@@ -115,6 +115,11 @@ impl WgpuStorage {
         })
     }
 
+    /// The device holding this storage.
+    pub fn device(&self) -> crate::Device {
+        crate::Device::Wgpu(WgpuDevice::default())
+    }
+
     pub(crate) fn buffer(&self) -> &wgpu::Buffer {
         self.buf.buffer()
     }

@@ -52,6 +52,7 @@ mod tests {
         let text = render(
             "unary",
             &[
+                ("MATH", String::new()),
                 ("OP", "return -x;".to_string()),
                 ("T", "f64".to_string()),
                 ("WG", "64".to_string()),
