@@ -6,6 +6,10 @@
 //! A device that is absent is skipped with a printed reason, unless `LEARNLOSS_REQUIRE_WGPU=1`,
 //! which makes its absence a failure (CI sets it).
 
+use learnloss::learnable::{
+    energy_terms, Activation, BnMode, LossNetwork, LossNetworkConfig, Penalties, TraceDefinition, TraceMethod,
+};
+use learnloss::nn::{Module, Spec};
 use learnloss::{grad, Conv2dParams, DType, Device, Generator, Pool2dParams, Tensor};
 
 /// The devices to check against the CPU: wgpu when an adapter exists.
@@ -103,6 +107,8 @@ conformance!(
     backward_composed,
     backward_conv_pool,
     third_order,
+    int_and_bool_ops,
+    learnable_loss_terms,
 );
 
 mod bodies {
@@ -404,5 +410,81 @@ mod bodies {
         let h = grad(&[g.sum_all()], &[x], None, true).remove(0);
         let t = grad(&[h.square().sum_all()], &[w], None, false);
         vec![g, h, t[0].clone()]
+    }
+
+    /// Int64 and bool tensors: sums, extremes and argmax of int64, bool masks through where.
+    pub fn int_and_bool_ops(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let i = index(&[5, -3, 9, 9, 0, -7], &[2, 3], dev);
+        let mask = randn(&[2, 3], dtype, dev, 50).gt_scalar(0.0);
+        vec![
+            i.sum(&[1], false),
+            i.sum_all(),
+            i.max(&[0], false),
+            i.min(&[1], true),
+            i.argmax(1, false),
+            i.transpose(0, 1).argmin(1, false),
+            mask.to_dtype(DType::I64).sum_all(),
+            Tensor::where_cond(&mask, &mask.eq(&mask), &mask),
+            mask.ne(&i.gt_scalar(0.0)),
+        ]
+    }
+
+    /// The learnable loss's energy, gradient, trace (each definition and method), penalties and
+    /// the penalties' gradients in the logits and every loss-network parameter (third order).
+    pub fn learnable_loss_terms(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let cases = [
+            (
+                Activation::Softplus,
+                BnMode::None,
+                TraceDefinition::PerSample,
+                TraceMethod::ForwardLaplacian,
+            ),
+            (
+                Activation::Softplus,
+                BnMode::Eval,
+                TraceDefinition::PerSample,
+                TraceMethod::Loop,
+            ),
+            (
+                Activation::Tanh,
+                BnMode::Train,
+                TraceDefinition::Seed,
+                TraceMethod::Loop,
+            ),
+            (
+                Activation::Relu,
+                BnMode::Train,
+                TraceDefinition::Seed,
+                TraceMethod::Batched,
+            ),
+        ];
+        let mut out = Vec::new();
+        for (k, (activation, bn, definition, method)) in cases.into_iter().enumerate() {
+            let config = LossNetworkConfig {
+                classes: 4,
+                hidden: vec![16, 8],
+                bn_after: vec![0],
+                bn,
+                activation,
+            };
+            let net = LossNetwork::new(
+                config,
+                &Spec::new(dtype, dev.clone()),
+                &mut Generator::new(60 + k as u64),
+            );
+            let logits = randn(&[6, 4], dtype, dev, 70 + k as u64).requires_grad_(true);
+            let labels = index(&[0, 3, 1, 2, 2, 0], &[6, 1], dev);
+            let classes = Tensor::arange(0.0, 4.0, 1.0, DType::I64, dev).reshape(&[1, 4]);
+            let y = labels.eq(&classes).to_dtype(dtype);
+            let p = logits.softmax(1);
+            let terms = energy_terms(&net, &p, &y, definition, method).expect("a valid configuration");
+            let pen = Penalties::new(&terms);
+            let mut wrt = vec![logits];
+            wrt.extend(net.parameters());
+            let grads = grad(&[pen.sum()], &wrt, None, false);
+            out.extend([terms.energy, terms.grad, terms.trace, pen.nonneg, pen.convex, pen.lips]);
+            out.extend(grads);
+        }
+        out
     }
 }
