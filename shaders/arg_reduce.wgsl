@@ -5,6 +5,13 @@
 @group(0) @binding(1) var<storage, read> src: array<{{T}}>;
 @group(0) @binding(2) var<storage, read_write> out: array<u32>;
 
+{{ELEM}}
+
+// Whether v replaces the best so far b.
+fn better(v: {{T}}, b: {{T}}) -> bool {
+    {{BETTER}}
+}
+
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -16,9 +23,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var best = 0u;
     var b = src[base];
     for (var j = 1u; j < n; j++) {
-        if (b != b) { break; }
+        if (e_nan(b)) { break; }
         let v = src[base + j * stride];
-        if (v != v || v {{CMP}} b) {
+        if (e_nan(v) || better(v, b)) {
             best = j;
             b = v;
         }

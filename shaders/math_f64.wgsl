@@ -1,7 +1,7 @@
 // Transcendental functions in f64, written out: Vulkan's GLSL.std.450 exp/log/sin/cos/pow are
 // 32-bit only, and drivers (lavapipe) return garbage for f64 arguments. Cody–Waite range
 // reduction plus Taylor/atanh series, accurate to a few ulp (checked against the CPU to 1e-12).
-// Only floor, ldexp, frexp, abs and arithmetic are needed, which Vulkan defines for f64.
+// Only floor, trunc, ldexp, abs and arithmetic are needed, which Vulkan defines for f64.
 
 fn inf_f64() -> f64 {
     var big = f64(1e308);
@@ -32,20 +32,27 @@ fn log_t(x: f64) -> f64 {
     if (x != x || x < f64(0.0)) { return nan_f64(); }
     if (x == f64(0.0)) { return -inf_f64(); }
     if (x > f64(1.7976931348623157e308)) { return x; }
-    let fr = frexp(x);
-    var m = fr.fract;
-    var e = f64(fr.exp);
-    if (m < f64(0.7071067811865476)) {
-        m = m * f64(2.0);
-        e = e - f64(1.0);
-    }
+    // The binary exponent without frexp (naga types its f64 result with i64, which needs
+    // SHADER_INT64): scale into f32's range, estimate with an f32 log2, then correct.
+    var y = x;
+    var e = 0;
+    for (var it = 0; it < 12 && y > f64(1e30); it++) { y = ldexp(y, -100); e += 100; }
+    for (var it = 0; it < 12 && y < f64(1e-30); it++) { y = ldexp(y, 100); e -= 100; }
+    let e0 = i32(floor(log2(f32(y))));
+    var m = ldexp(y, -e0);
+    e += e0;
+    if (m >= f64(2.0)) { m = m * f64(0.5); e += 1; }
+    if (m < f64(1.0)) { m = m * f64(2.0); e -= 1; }
+    // m in [1, 2); centre it on 1 so the series converges fast.
+    if (m > f64(1.4142135623730951)) { m = m * f64(0.5); e += 1; }
     let f = (m - f64(1.0)) / (m + f64(1.0));
     let f2 = f * f;
     var s = f64(0.0);
     for (var i = 12; i >= 0; i--) {
         s = s * f2 + f64(1.0) / f64(2 * i + 1);
     }
-    return e * f64(0.6931471803691238) + (e * f64(1.9082149292705877e-10) + f64(2.0) * f * s);
+    let ef = f64(e);
+    return ef * f64(0.6931471803691238) + (ef * f64(1.9082149292705877e-10) + f64(2.0) * f * s);
 }
 
 // sin or cos of the reduced argument r (|r| ≤ π/4), by quadrant q.

@@ -11,6 +11,8 @@ var<workgroup> partial: array<{{T}}, {{WG}}>;
 // infinities), so empty partials are skipped instead.
 var<workgroup> filled: array<u32, {{WG}}>;
 
+{{ELEM}}
+
 fn combine(a: {{T}}, b: {{T}}) -> {{T}} {
     {{COMBINE}}
 }

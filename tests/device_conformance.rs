@@ -131,9 +131,26 @@ mod bodies {
 
     pub fn to_dtype(dev: &Device, dtype: DType) -> Vec<Tensor> {
         let x = randn(&[4, 6], dtype, dev, 2).mul_scalar(3.0);
-        let other = if dtype == DType::F32 { DType::F64 } else { DType::F32 };
+        // f32 -> f64 only where every device has f64 (both runs must produce the same list).
+        let other = if dtype == DType::F64 {
+            DType::F32
+        } else if devices().iter().all(|d| supports(d, DType::F64)) {
+            DType::F64
+        } else {
+            DType::F32
+        };
         let i = index(&[-3, 0, 7, 123456789], &[4], dev);
+        // Beyond 32 bits, both signs: int64 is a word pair on the device.
+        let big = index(&[-5_000_000_000, 1 << 40, -(1 << 31) - 256, (1 << 53) + 1], &[4], dev);
+        let big_f = Tensor::from_f64s(&[-5e9, 1.5e12, -2147483904.0, -0.5, 2.5e15], &[5], dtype, dev);
         vec![
+            big.to_dtype(dtype),
+            big.to_dtype(DType::Bool),
+            big_f.to_dtype(DType::I64),
+            big.lt(&i),
+            big.sum_all(),
+            big.max(&[0], false),
+            big.argmin(0, false),
             x.to_dtype(other),
             x.to_dtype(DType::I64),
             x.to_dtype(DType::Bool),

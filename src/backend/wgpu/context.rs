@@ -12,8 +12,6 @@ pub(crate) struct Context {
     pub info: wgpu::AdapterInfo,
     /// Whether `f64` arithmetic is available (the adapter offered SHADER_F64 and we enabled it).
     pub f64: bool,
-    /// Whether `i64` arithmetic is available (SHADER_INT64), for int64 compare/reduce/convert.
-    pub i64: bool,
     pub limits: wgpu::Limits,
 }
 
@@ -41,8 +39,7 @@ fn open() -> std::result::Result<Context, String> {
         )
     })?;
     let offered = adapter.features();
-    let wanted = wgpu::Features::SHADER_F64 | wgpu::Features::SHADER_INT64;
-    let required_features = offered & wanted;
+    let required_features = offered & wgpu::Features::SHADER_F64;
     // Take the adapter's own limits: the defaults cap storage buffers at 128 MiB and workgroup
     // counts lower than many drivers allow.
     let limits = adapter.limits();
@@ -60,7 +57,6 @@ fn open() -> std::result::Result<Context, String> {
         device,
         queue,
         f64: required_features.contains(wgpu::Features::SHADER_F64),
-        i64: required_features.contains(wgpu::Features::SHADER_INT64),
         info,
         limits,
     })

@@ -3,7 +3,7 @@
 
 use super::context::Context;
 use super::pipelines::{grid_1d, kernel, launch, layout_words};
-use super::{arithmetic, wgsl_type, words, WgpuStorage};
+use super::{arithmetic, elem_rules, wgsl_type, words, WgpuStorage};
 use crate::backend::{BinaryOp, CmpOp, UnaryOp};
 use crate::{DType, Layout, Result};
 
@@ -90,14 +90,16 @@ fn binary_body(op: BinaryOp) -> &'static str {
     }
 }
 
-fn cmp_token(op: CmpOp) -> &'static str {
+/// The body of `fn cmp(x: T, y: T) -> bool` for `op`, through the dtype's element rules (so
+/// int64 words compare as signed 64-bit numbers; NaN compares false except with `!=`).
+fn cmp_body(op: CmpOp) -> &'static str {
     match op {
-        CmpOp::Eq => "==",
-        CmpOp::Ne => "!=",
-        CmpOp::Lt => "<",
-        CmpOp::Le => "<=",
-        CmpOp::Gt => ">",
-        CmpOp::Ge => ">=",
+        CmpOp::Eq => "return e_eq(x, y);",
+        CmpOp::Ne => "return !e_eq(x, y);",
+        CmpOp::Lt => "return e_lt(x, y);",
+        CmpOp::Le => "return e_le(x, y);",
+        CmpOp::Gt => "return e_lt(y, x);",
+        CmpOp::Ge => "return e_le(y, x);",
     }
 }
 
@@ -185,7 +187,8 @@ pub(crate) fn compare(
     let out = WgpuStorage::alloc(ctx, DType::Bool, n)?;
     if n > 0 {
         let subs = [
-            ("CMP", cmp_token(op).to_string()),
+            ("ELEM", elem_rules(a.dtype).to_string()),
+            ("CMP", cmp_body(op).to_string()),
             ("T", wgsl_type(a.dtype).to_string()),
         ];
         let k = kernel(ctx, "compare", &subs, 2, 256)?;
@@ -240,14 +243,35 @@ pub(crate) fn where_cond(
 }
 
 /// The conversion rule from `from` to `to` as the body of `fn convert(x: S) -> D`, as the CPU
-/// converts (through f64: truncation toward zero into int64, non-zero into bool).
-fn convert_body(from: DType, to: DType) -> String {
+/// converts (through f64: truncation toward zero into int64, non-zero into bool). Int64 is a
+/// (low, high) word pair, split and joined here.
+fn convert_body(from: DType, to: DType, f64_ok: bool) -> String {
     let d = wgsl_type(to);
     match (from, to) {
+        (DType::I64, DType::Bool) => "return select(0u, 1u, any(x != vec2<u32>(0u)));".to_string(),
         (_, DType::Bool) => format!("return select(0u, 1u, x != {}(0));", wgsl_type(from)),
+        (DType::Bool, DType::I64) => "return vec2<u32>(select(0u, 1u, x != 0u), 0u);".to_string(),
         (DType::Bool, _) => format!("return select({d}(0), {d}(1), x != 0u);"),
-        // The CPU goes through f64 (i64 -> f64 -> f32), so a large int64 rounds the same way.
-        (DType::I64, DType::F32) => "return f32(f64(x));".to_string(),
+        (DType::I64, DType::F64) => "return f64(bitcast<i32>(x.y)) * f64(4294967296.0) + f64(x.x);".to_string(),
+        // The CPU goes through f64 (i64 -> f64 -> f32); without f64 the two roundings are done in
+        // f32 and may differ from the CPU by an ulp beyond 2^24.
+        (DType::I64, DType::F32) if f64_ok => {
+            "return f32(f64(bitcast<i32>(x.y)) * f64(4294967296.0) + f64(x.x));".to_string()
+        }
+        (DType::I64, DType::F32) => "return f32(bitcast<i32>(x.y)) * 4294967296.0 + f32(x.x);".to_string(),
+        (DType::F64, DType::I64) => "let t = trunc(x);
+    let hi = floor(t / f64(4294967296.0));
+    return vec2<u32>(u32(t - hi * f64(4294967296.0)), bitcast<u32>(i32(hi)));"
+            .to_string(),
+        // Below 2^31 through i32 (exact); above, t is a multiple of 2^8 and splits exactly.
+        (DType::F32, DType::I64) => "let t = trunc(x);
+    if (abs(t) < 2147483648.0) {
+        let v = i32(t);
+        return vec2<u32>(bitcast<u32>(v), select(0u, 0xffffffffu, v < 0));
+    }
+    let hi = floor(t / 4294967296.0);
+    return vec2<u32>(u32(t - hi * 4294967296.0), bitcast<u32>(i32(hi)));"
+            .to_string(),
         _ => format!("return {d}(x);"),
     }
 }
@@ -259,7 +283,7 @@ pub(crate) fn convert(ctx: &Context, a: &WgpuStorage, l: &Layout, to: DType) -> 
     let out = WgpuStorage::alloc(ctx, to, n)?;
     if n > 0 {
         let subs = [
-            ("CONV", convert_body(a.dtype, to)),
+            ("CONV", convert_body(a.dtype, to, ctx.f64)),
             ("S", wgsl_type(a.dtype).to_string()),
             ("D", wgsl_type(to).to_string()),
         ];

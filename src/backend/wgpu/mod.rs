@@ -1,9 +1,10 @@
 //! The wgpu backend: storage in device buffers, every primitive a WGSL compute shader from
 //! `shaders/` (templated per dtype), run on the process-wide [`context`].
 //!
-//! Element encodings in device buffers: `F32` as f32, `F64` as f64 (arithmetic needs the
-//! adapter's SHADER_F64), `I64` as two little-endian 32-bit words (bit-exact; arithmetic on it
-//! needs SHADER_INT64, moving it does not), `Bool` as one u32 word (WGSL has no byte type).
+//! Element encodings in device buffers: `F32` as f32, `F64` as f64 (needs the adapter's
+//! SHADER_F64), `I64` as two little-endian 32-bit words (`vec2<u32>`: bit-exact, and its
+//! comparisons, sums and conversions are written on the words, so no SHADER_INT64 is needed),
+//! `Bool` as one u32 word (WGSL has no byte type).
 //! Ops never read back: only [`WgpuStorage::to_cpu`] waits for the device.
 
 mod context;
@@ -67,12 +68,21 @@ pub(crate) fn words(dtype: DType) -> usize {
     }
 }
 
+/// The element rules (`e_lt`, `e_le`, `e_eq`, `e_add`, `e_nan`) of `dtype` for the compare,
+/// reduce and arg-reduce shaders.
+pub(crate) fn elem_rules(dtype: DType) -> &'static str {
+    match dtype {
+        DType::I64 => include_str!("../../../shaders/elem_i64.wgsl"),
+        _ => include_str!("../../../shaders/elem_num.wgsl"),
+    }
+}
+
 /// The WGSL element type of `dtype` for arithmetic kernels.
 pub(crate) fn wgsl_type(dtype: DType) -> &'static str {
     match dtype {
         DType::F32 => "f32",
         DType::F64 => "f64",
-        DType::I64 => "i64",
+        DType::I64 => "vec2<u32>",
         DType::Bool => "u32",
     }
 }
@@ -87,10 +97,6 @@ pub(crate) fn arithmetic(ctx: &Context, op: &str, dtype: DType) -> Result<()> {
     match dtype {
         DType::F64 if !ctx.f64 => Err(Error::Device(format!(
             "wgpu: {op} in float64 needs SHADER_F64, which adapter '{}' does not offer",
-            ctx.info.name
-        ))),
-        DType::I64 if !ctx.i64 => Err(Error::Device(format!(
-            "wgpu: {op} in int64 needs SHADER_INT64, which adapter '{}' does not offer",
             ctx.info.name
         ))),
         _ => Ok(()),

@@ -102,7 +102,17 @@ pub(crate) fn kernel(
         cache: None,
     });
     if let Some(e) = pollster::block_on(scope.pop()) {
-        let variant: Vec<String> = subs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        // Long substitutions (whole helper files) are named, not quoted.
+        let variant: Vec<String> = subs
+            .iter()
+            .map(|(k, v)| {
+                if v.len() <= 40 {
+                    format!("{k}={v}")
+                } else {
+                    format!("{k}=…")
+                }
+            })
+            .collect();
         return Err(Error::Device(format!(
             "wgpu: shader {shader} [{}] failed to compile on {}: {e}",
             variant.join(", "),

@@ -3,16 +3,16 @@
 
 use super::context::Context;
 use super::pipelines::{grid, grid_1d, kernel, launch, layout_words, u32_of};
-use super::{arithmetic, wgsl_type, WgpuStorage};
+use super::{arithmetic, elem_rules, wgsl_type, WgpuStorage};
 use crate::backend::{ArgReduceOp, ReduceOp};
 use crate::{DType, Layout, Result};
 
 /// The combine body of `op`. Max/min let a NaN win, as the CPU does.
 fn combine(op: ReduceOp) -> &'static str {
     match op {
-        ReduceOp::Sum => "return a + b;",
-        ReduceOp::Max => "if (a != a || a > b) { return a; } return b;",
-        ReduceOp::Min => "if (a != a || a < b) { return a; } return b;",
+        ReduceOp::Sum => "return e_add(a, b);",
+        ReduceOp::Max => "if (e_nan(a) || e_lt(b, a)) { return a; } return b;",
+        ReduceOp::Min => "if (e_nan(a) || e_lt(a, b)) { return a; } return b;",
     }
 }
 
@@ -44,6 +44,7 @@ pub(crate) fn reduce(ctx: &Context, a: &WgpuStorage, l: &Layout, op: ReduceOp, d
     // Small reductions get small workgroups: one workgroup per output either way.
     let wg = (count.next_power_of_two() as u32).clamp(32, 256);
     let subs = [
+        ("ELEM", elem_rules(a.dtype).to_string()),
         ("COMBINE", combine(op).to_string()),
         ("T", wgsl_type(a.dtype).to_string()),
     ];
@@ -80,11 +81,15 @@ pub(crate) fn arg_reduce(
     if outputs == 0 || shape[dim] == 0 {
         return Ok(out);
     }
-    let cmp = match op {
-        ArgReduceOp::ArgMax => ">",
-        ArgReduceOp::ArgMin => "<",
+    let better = match op {
+        ArgReduceOp::ArgMax => "return e_lt(b, v);",
+        ArgReduceOp::ArgMin => "return e_lt(v, b);",
     };
-    let subs = [("CMP", cmp.to_string()), ("T", wgsl_type(a.dtype).to_string())];
+    let subs = [
+        ("ELEM", elem_rules(a.dtype).to_string()),
+        ("BETTER", better.to_string()),
+        ("T", wgsl_type(a.dtype).to_string()),
+    ];
     let k = kernel(ctx, "arg_reduce", &subs, 1, 256)?;
     let lay = layout_words(
         &out_shape,
