@@ -258,7 +258,16 @@ fn convert_body(from: DType, to: DType, f64_ok: bool) -> String {
         (DType::I64, DType::F32) if f64_ok => {
             "return f32(f64(bitcast<i32>(x.y)) * f64(4294967296.0) + f64(x.x));".to_string()
         }
-        (DType::I64, DType::F32) => "return f32(bitcast<i32>(x.y)) * 4294967296.0 + f32(x.x);".to_string(),
+        // Magnitude then sign: hi·2^32 + lo with a negative hi would cancel in f32.
+        (DType::I64, DType::F32) => "let neg = bitcast<i32>(x.y) < 0;
+    var v = x;
+    if (neg) {
+        let lo = ~x.x + 1u;
+        v = vec2<u32>(lo, ~x.y + select(0u, 1u, lo == 0u));
+    }
+    let mag = f32(v.y) * 4294967296.0 + f32(v.x);
+    return select(mag, -mag, neg);"
+            .to_string(),
         (DType::F64, DType::I64) => "let t = trunc(x);
     let hi = floor(t / f64(4294967296.0));
     return vec2<u32>(u32(t - hi * f64(4294967296.0)), bitcast<u32>(i32(hi)));"
