@@ -18,6 +18,8 @@ fn dim_size(d: u32) -> u32 { return lay[HEADER + d]; }
 fn operand_offset(op: u32, i: u32) -> u32 {
     let r = rank();
     let base = HEADER + r + op * (r + 1u);
+    // One dimension (what a contiguous or simply broadcast launch merges to): no division.
+    if (r == 1u) { return lay[base] + i * lay[base + 1u]; }
     var rem = i;
     var off = lay[base];
     for (var d = i32(r) - 1; d >= 0; d--) {

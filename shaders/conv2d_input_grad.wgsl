@@ -16,6 +16,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let ih = (i / dim_size(3u)) % dim_size(2u);
     let ci = (i / (dim_size(3u) * dim_size(2u))) % dim_size(1u);
     let nb = i / (dim_size(3u) * dim_size(2u) * dim_size(1u));
+    // Launch constants read once (software drivers do not hoist storage loads out of loops).
     let cout = param(0u);
     let oh_n = param(1u);
     let ow_n = param(2u);
@@ -23,23 +24,33 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let kw = param(4u);
     let sh = param(5u);
     let sw = param(6u);
+    let ph = param(7u);
+    let pw = param(8u);
+    let dh = param(9u);
+    let dw = param(10u);
     let go = HEADER + 4u;
     let wo = go + 5u;
+    let gs = vec4<u32>(lay[go + 1u], lay[go + 2u], lay[go + 3u], lay[go + 4u]);
+    let ws = vec4<u32>(lay[wo + 1u], lay[wo + 2u], lay[wo + 3u], lay[wo + 4u]);
+    let g0 = lay[go] + nb * gs.x;
+    let w0 = lay[wo] + ci * ws.y;
     var acc = {{T}}(0.0);
     for (var a = 0u; a < kh; a++) {
-        let th = i32(ih + param(7u)) - i32(a * param(9u));
+        let th = i32(ih + ph) - i32(a * dh);
         if (th < 0 || u32(th) % sh != 0u) { continue; }
         let oh = u32(th) / sh;
         if (oh >= oh_n) { continue; }
         for (var c = 0u; c < kw; c++) {
-            let tw = i32(iw + param(8u)) - i32(c * param(10u));
+            let tw = i32(iw + pw) - i32(c * dw);
             if (tw < 0 || u32(tw) % sw != 0u) { continue; }
             let ow = u32(tw) / sw;
             if (ow >= ow_n) { continue; }
-            let gb = lay[go] + nb * lay[go + 1u] + oh * lay[go + 3u] + ow * lay[go + 4u];
-            let wb = lay[wo] + ci * lay[wo + 2u] + a * lay[wo + 3u] + c * lay[wo + 4u];
+            var gi = g0 + oh * gs.z + ow * gs.w;
+            var wi = w0 + a * ws.z + c * ws.w;
             for (var co = 0u; co < cout; co++) {
-                acc = acc + g[gb + co * lay[go + 2u]] * wt[wb + co * lay[wo + 1u]];
+                acc = acc + g[gi] * wt[wi];
+                gi += gs.y;
+                wi += ws.x;
             }
         }
     }

@@ -189,7 +189,12 @@ impl Tensor {
         );
         // The source is first copied out (contiguous, on its device) and its read lock dropped,
         // so `src` may share this tensor's storage.
-        let value = device_ok(src.storage().to_dtype(src.layout(), src.dtype()), "assign");
+        let mut value = device_ok(src.storage().to_dtype(src.layout(), src.dtype()), "assign");
+        // A value from another device (a checkpoint read on the host) moves to this one first.
+        if value.device() != *self.device() {
+            let host = device_ok(value.to_cpu(&Layout::contiguous(src.shape())), "assign");
+            value = device_ok(Storage::from_cpu(host, self.device()), "assign");
+        }
         let mut dst = self.0.storage.write();
         match (&mut *dst, &value) {
             (Storage::Cpu(dst), Storage::Cpu(value)) => crate::backend::cpu::assign_strided(dst, self.layout(), value),

@@ -131,8 +131,8 @@ pub(crate) fn conv2d_weight_grad(
     }
     let mut params = vec![u32_of(n), u32_of(h), u32_of(wd), u32_of(oh), u32_of(ow)];
     params.extend(geometry(p));
-    let count = n * oh * ow;
-    let wg = (count.next_power_of_two() as u32).clamp(32, 256);
+    // Threads take (n, oh) rows.
+    let wg = ((n * oh).next_power_of_two() as u32).clamp(32, 256);
     let k = kernel(
         ctx,
         "conv2d_weight_grad",

@@ -2,7 +2,7 @@
 //! binary float functions, comparisons to a mask, and select.
 
 use super::context::Context;
-use super::pipelines::{grid_1d, kernel, launch, layout_words};
+use super::pipelines::{elementwise_words, grid_1d, kernel, launch};
 use super::{arithmetic, elem_rules, wgsl_type, words, WgpuStorage};
 use crate::backend::{BinaryOp, CmpOp, UnaryOp};
 use crate::{DType, Layout, Result};
@@ -106,7 +106,7 @@ fn cmp_body(op: CmpOp) -> &'static str {
 /// Launch words for an elementwise op over `shape` with strided operands and a contiguous output.
 fn words_for(shape: &[usize], operands: &[&Layout]) -> Vec<u32> {
     let ops: Vec<(usize, &[usize])> = operands.iter().map(|l| (l.offset(), l.strides())).collect();
-    layout_words(shape, &[], &ops)
+    elementwise_words(shape, &ops)
 }
 
 pub(crate) fn unary(ctx: &Context, a: &WgpuStorage, l: &Layout, op: UnaryOp) -> Result<WgpuStorage> {

@@ -1,7 +1,7 @@
 //! Data movement, for any dtype (elements move as 32-bit words): contiguous copy, cat, pad.
 
 use super::context::Context;
-use super::pipelines::{grid_1d, kernel, launch, layout_words};
+use super::pipelines::{elementwise_words, grid_1d, kernel, launch, layout_words};
 use super::{words, WgpuStorage};
 use crate::layout::contiguous_strides;
 use crate::{DType, Layout, Result};
@@ -19,9 +19,8 @@ pub(crate) fn copy_strided(
         return Ok(());
     }
     let k = kernel(ctx, "copy", &[("W", words(src.dtype).to_string())], 1, 256)?;
-    let lay = layout_words(
+    let lay = elementwise_words(
         src_layout.shape(),
-        &[],
         &[
             (src_layout.offset(), src_layout.strides()),
             (dst_layout.offset(), dst_layout.strides()),

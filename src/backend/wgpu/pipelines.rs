@@ -226,6 +226,44 @@ pub(crate) fn layout_words(shape: &[usize], params: &[u32], operands: &[(usize, 
     w
 }
 
+/// Launch words for an elementwise kernel over `shape` with strided `operands`, after merging
+/// dimensions that every operand walks contiguously (and dropping size-1 ones): a contiguous
+/// tensor becomes one dimension, so the shader's index arithmetic (integer division, slow on
+/// software drivers) runs once per element instead of once per dimension.
+pub(crate) fn elementwise_words(shape: &[usize], operands: &[(usize, &[usize])]) -> Vec<u32> {
+    let mut dims: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (d, &size) in shape.iter().enumerate() {
+        if size == 1 {
+            continue;
+        }
+        let strides: Vec<usize> = operands.iter().map(|(_, st)| st[d]).collect();
+        if let Some((last_size, last_strides)) = dims.last_mut() {
+            // The previous (outer) dim folds into this one when, for every operand, stepping it
+            // is the same as stepping this one `size` times.
+            if last_strides
+                .iter()
+                .zip(&strides)
+                .all(|(&outer, &inner)| outer == inner * size)
+            {
+                *last_size *= size;
+                *last_strides = strides;
+                continue;
+            }
+        }
+        dims.push((size, strides));
+    }
+    let merged_shape: Vec<usize> = dims.iter().map(|(s, _)| *s).collect();
+    let per_operand: Vec<Vec<usize>> = (0..operands.len())
+        .map(|k| dims.iter().map(|(_, st)| st[k]).collect())
+        .collect();
+    let ops: Vec<(usize, &[usize])> = operands
+        .iter()
+        .zip(&per_operand)
+        .map(|((offset, _), st)| (*offset, st.as_slice()))
+        .collect();
+    layout_words(&merged_shape, &[], &ops)
+}
+
 /// Sizes, strides and offsets travel as 32-bit words; larger tensors are beyond one binding.
 pub(crate) fn u32_of(x: usize) -> u32 {
     u32::try_from(x).unwrap_or_else(|_| panic!("wgpu: {x} does not fit in a 32-bit index"))
