@@ -46,6 +46,15 @@ impl WgpuDevice {
         }
     }
 
+    /// Waits until every submitted kernel has finished (ops only submit; timing needs this).
+    pub fn synchronize(&self) -> Result<()> {
+        context::get()?
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| Error::Device(format!("wgpu: waiting for the device failed: {e}")))
+    }
+
     /// Whether the adapter does f64 arithmetic (SHADER_F64).
     pub fn supports_f64(&self) -> bool {
         context::get().is_ok_and(|c| c.f64)
