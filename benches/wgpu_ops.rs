@@ -13,7 +13,8 @@ fn device() -> Option<Device> {
 fn matmul(c: &mut Criterion) {
     let Some(dev) = device() else { return };
     let mut gen = Generator::new(0);
-    let mut group = c.benchmark_group(format!("wgpu_matmul_f32 ({})", dev.describe()));
+    eprintln!("wgpu device: {}", dev.describe());
+    let mut group = c.benchmark_group("wgpu_matmul_f32");
     group.sample_size(10);
     for n in [256usize, 512] {
         let a = Tensor::randn(&[n, n], DType::F32, &dev, &mut gen);

@@ -78,6 +78,42 @@ fn conform(name: &str, body: fn(&Device, DType) -> Vec<Tensor>) {
     }
 }
 
+/// `Device::wgpu()` names its adapter; `available()` lists wgpu before the CPU and `best()`
+/// picks it; tensors still default to the CPU; moving between devices keeps values.
+#[test]
+fn wgpu_device_is_listed_and_best() {
+    for device in devices() {
+        let text = device.describe();
+        assert!(text.starts_with("wgpu: ") && text.len() > 6, "{text}");
+        assert_eq!(device.to_string(), "wgpu");
+        let all = Device::available();
+        assert_eq!(all.first(), Some(&device), "{all:?}");
+        assert_eq!(all.last(), Some(&Device::Cpu), "{all:?}");
+        assert_eq!(Device::best(), device);
+        let x = Tensor::from_slice(&[1.5f32, -2.0, 3.25], &[3], &Device::Cpu);
+        assert_eq!(x.device(), &Device::Cpu);
+        let y = x.to_device(&device);
+        assert_eq!(y.device(), &device);
+        assert_eq!(y.to_device(&Device::Cpu).to_vec::<f32>(), vec![1.5, -2.0, 3.25]);
+        device.synchronize().unwrap();
+    }
+}
+
+/// In-place assignment (the optimisers' update) into strided views of device storage, from
+/// the same device and from the host.
+#[test]
+fn assign_into_device_views() {
+    for device in devices() {
+        let base = Tensor::zeros(&[3, 4], DType::F32, &device);
+        let src = Tensor::from_slice(&[1.0f32, 2.0, 3.0], &[3], &device);
+        base.transpose(0, 1).select(0, 2).assign(&src);
+        base.narrow(1, 3, 1)
+            .assign(&Tensor::from_slice(&[7.0f32, 8.0, 9.0], &[3, 1], &Device::Cpu));
+        let want = [0.0, 0.0, 1.0, 7.0, 0.0, 0.0, 2.0, 8.0, 0.0, 0.0, 3.0, 9.0];
+        assert_eq!(base.to_vec::<f32>(), want.map(|v| v as f32).to_vec());
+    }
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         $(
