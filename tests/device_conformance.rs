@@ -145,6 +145,7 @@ conformance!(
     third_order,
     int_and_bool_ops,
     learnable_loss_terms,
+    backward_every_primitive,
 );
 
 mod bodies {
@@ -538,6 +539,50 @@ mod bodies {
             out.extend([terms.energy, terms.grad, terms.trace, pen.nonneg, pen.convex, pen.lips]);
             out.extend(grads);
         }
+        out
+    }
+
+    /// Gradients through every other differentiable primitive at once: views (permute, narrow,
+    /// broadcast), cat, pad, index-select, scatter-add, gather, where, max/min reductions, the
+    /// unary and binary functions, variance. Second order too (create_graph), so the gradient
+    /// rules' own primitives run on the device.
+    pub fn backward_every_primitive(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let a = randn(&[3, 4], dtype, dev, 80).requires_grad_(true);
+        let b = randn(&[4], dtype, dev, 81).requires_grad_(true);
+        let c = randn(&[2, 4], dtype, dev, 82).requires_grad_(true);
+        let rows = index(&[2, 0, 2], &[3], dev);
+        let cols = index(&[1, 3, 0, 3, 2, 2, 1, 0, 0, 1, 3, 2], &[3, 4], dev);
+        let x = a.permute(&[1, 0]).narrow(0, 1, 3).permute(&[1, 0]); // [3, 3], strided
+        let y = Tensor::cat(&[a.clone(), c.clone()], 0); // [5, 4]
+        let z = y.pad(&[(1, 0), (0, 2)], 0.25).index_select(0, &rows); // [3, 6]
+        let s = a.zeros_like().scatter_add(1, &cols, &a.mul(&b)); // [3, 4]
+        let w = Tensor::where_cond(&a.gt(&b), &a.sigmoid(), &b.expand(&[3, 4]).sin());
+        let terms = [
+            x.exp().sum_all(),
+            z.square().sum_all(),
+            s.pow(&Tensor::scalar(2.0, dtype, dev)).sum_all(),
+            w.cos().mean_all(),
+            a.max(&[1], false).sum_all(),
+            c.min(&[0], false).abs().sum_all(),
+            a.abs().add_scalar(0.5).sqrt().log1p().sum_all(),
+            a.maximum(&b)
+                .minimum(&b.mul_scalar(0.5))
+                .div(&b.abs().add_scalar(1.0))
+                .sum_all(),
+            a.gather(1, &cols.narrow(1, 0, 2)).tanh().sum_all(),
+            y.var(&[0], 1, false).sum_all(),
+        ];
+        let loss = terms.iter().skip(1).fold(terms[0].clone(), |acc, t| acc.add(t));
+        let g = grad(
+            std::slice::from_ref(&loss),
+            &[a.clone(), b.clone(), c.clone()],
+            None,
+            true,
+        );
+        let gg = grad(&[g[0].square().sum_all().add(&g[1].sum_all())], &[a, b, c], None, false);
+        let mut out = vec![loss];
+        out.extend(g);
+        out.extend(gg);
         out
     }
 }
