@@ -360,9 +360,19 @@ mod bodies {
         ]
     }
 
+    /// Thin shapes (3 → 4 channels, the direct kernels) and wide ones (17 → 20, the blocked
+    /// implicit products: every product has ≥ 16 rows and ≥ 64 columns).
     pub fn conv2d_and_adjoints(dev: &Device, dtype: DType) -> Vec<Tensor> {
-        let x = randn(&[2, 3, 9, 8], dtype, dev, 24);
-        let w = randn(&[4, 3, 3, 2], dtype, dev, 25);
+        let mut out = Vec::new();
+        for (cin, cout, seed) in [(3, 4, 24), (17, 20, 29)] {
+            out.extend(conv_case(dev, dtype, cin, cout, seed));
+        }
+        out
+    }
+
+    fn conv_case(dev: &Device, dtype: DType, cin: usize, cout: usize, seed: u64) -> Vec<Tensor> {
+        let x = randn(&[2, cin, 9, 8], dtype, dev, seed);
+        let w = randn(&[cout, cin, 3, 2], dtype, dev, seed + 1);
         let mut out = Vec::new();
         for p in [
             Conv2dParams::default(),
@@ -373,7 +383,7 @@ mod bodies {
             },
         ] {
             let y = x.conv2d(&w, &p);
-            let g = randn(y.shape(), dtype, dev, 26);
+            let g = randn(y.shape(), dtype, dev, seed + 2);
             out.push(g.conv2d_input_grad(&w, &p, [9, 8]));
             out.push(x.conv2d_weight_grad(&g, &p, [3, 2]));
             out.push(x.permute(&[0, 1, 3, 2]).conv2d(&w.permute(&[0, 1, 3, 2]), &p));

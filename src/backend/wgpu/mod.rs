@@ -9,6 +9,7 @@
 
 mod context;
 mod conv;
+mod conv_direct;
 mod elementwise;
 mod index;
 mod layout_ops;
