@@ -84,9 +84,12 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
             UnaryOp::Log => g.div(x),
             UnaryOp::Log1p => g.div(&x.add_scalar(1.0)),
             UnaryOp::Sqrt => g.div(&out.mul_scalar(2.0)),
+            // One full-size product fewer than differentiating x·x (two products and a sum).
+            UnaryOp::Square => g.mul(x).mul_scalar(2.0),
             UnaryOp::Tanh => g.mul(&out.square().rsub_scalar(1.0)),
             UnaryOp::Sigmoid => g.mul(&out.mul(&out.rsub_scalar(1.0))),
-            UnaryOp::Relu => g.mul(&mask(x.gt_scalar(0.0), x)),
+            // A select, not a product with a 0/1 mask: one full-size pass fewer.
+            UnaryOp::Relu => Tensor::where_cond(&x.gt_scalar(0.0), g, &g.scalar_like(0.0)),
             UnaryOp::Abs => g.mul(&x.sign()),
             UnaryOp::Sign => x.zeros_like(),
             UnaryOp::Sin => g.mul(&x.cos()),
@@ -95,14 +98,14 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
 
         Op::Binary(b, x, y) => match b {
             BinaryOp::Add => vec![when(n0, || g.sum_to(x.shape())), when(n1, || g.sum_to(y.shape()))],
-            BinaryOp::Sub => vec![when(n0, || g.sum_to(x.shape())), when(n1, || g.neg().sum_to(y.shape()))],
+            BinaryOp::Sub => vec![when(n0, || g.sum_to(x.shape())), when(n1, || g.sum_to(y.shape()).neg())],
             BinaryOp::Mul => vec![
                 when(n0, || g.mul(y).sum_to(x.shape())),
                 when(n1, || g.mul(x).sum_to(y.shape())),
             ],
             BinaryOp::Div => vec![
                 when(n0, || g.div(y).sum_to(x.shape())),
-                when(n1, || g.mul(out).div(y).neg().sum_to(y.shape())),
+                when(n1, || g.mul(out).div(y).sum_to(y.shape()).neg()),
             ],
             BinaryOp::Pow => vec![
                 // y·x^(y-1), defined as 0 where y = 0 (so 0^0 does not give 0·inf).

@@ -34,7 +34,7 @@ macro_rules! op_enum {
 
 op_enum!(
     /// Elementwise functions of one float tensor.
-    UnaryOp { Neg, Recip, Exp, Log, Log1p, Sqrt, Tanh, Sigmoid, Relu, Abs, Sign, Sin, Cos });
+    UnaryOp { Neg, Recip, Exp, Log, Log1p, Sqrt, Square, Tanh, Sigmoid, Relu, Abs, Sign, Sin, Cos });
 
 op_enum!(
     /// Elementwise functions of two float tensors of one (broadcast) shape.

@@ -13,8 +13,9 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
         .output_size([h, w])
         .expect("max_pool2d: geometry checked by the front end");
     let x = contiguous_cow(x, xl);
-    let mut vals = vec![T::zero(); planes * oh * ow];
-    let mut idx = vec![0i64; planes * oh * ow];
+    // Every element is written below.
+    let mut vals = super::buffers::output(planes * oh * ow);
+    let mut idx = super::buffers::output(planes * oh * ow);
     if vals.is_empty() {
         return (vals, idx);
     }
@@ -64,20 +65,23 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
 /// rest of the pool. Same rule as the general loop (and PyTorch): a later value wins when it is
 /// greater or NaN.
 fn pool_2x2<T: FloatElement>(src: &[T], w: usize, oh: usize, ow: usize, v: &mut [T], ix: &mut [i64]) {
-    for oy in 0..oh {
-        let (top, bottom) = (2 * oy * w, (2 * oy + 1) * w);
-        for ox in 0..ow {
-            let candidates = [top + 2 * ox, top + 2 * ox + 1, bottom + 2 * ox, bottom + 2 * ox + 1];
-            let mut best = src[candidates[0]];
-            let mut best_i = candidates[0];
-            for &at in &candidates[1..] {
-                let val = src[at];
-                let take = usize::from(val > best || val.is_nan());
-                best = [best, val][take];
-                best_i = [best_i, at][take];
+    let rows = v.chunks_exact_mut(ow).zip(ix.chunks_exact_mut(ow)).take(oh);
+    for (oy, (v_row, ix_row)) in rows.enumerate() {
+        let top_start = 2 * oy * w;
+        // Windows as pairs of adjacent elements: slices without per-element bounds checks.
+        let top = src[top_start..top_start + 2 * ow].chunks_exact(2);
+        let bottom = src[top_start + w..top_start + w + 2 * ow].chunks_exact(2);
+        for (ox, (((t, b), out_v), out_i)) in top.zip(bottom).zip(v_row.iter_mut()).zip(ix_row.iter_mut()).enumerate() {
+            let at = top_start + 2 * ox;
+            let candidates = [(t[1], at + 1), (b[0], at + w), (b[1], at + w + 1)];
+            let (mut best, mut best_i) = (t[0], at);
+            for (val, i) in candidates {
+                let take = val > best || val.is_nan();
+                best = if take { val } else { best };
+                best_i = if take { i } else { best_i };
             }
-            v[oy * ow + ox] = best;
-            ix[oy * ow + ox] = best_i as i64;
+            *out_v = best;
+            *out_i = best_i as i64;
         }
     }
 }
@@ -92,7 +96,7 @@ pub fn max_pool2d_backward<T: FloatElement>(
     let plane_in = input_shape[2] * input_shape[3];
     let plane_out = gl.shape()[2] * gl.shape()[3];
     let (g, idx) = (contiguous_cow(g, gl), contiguous_cow(idx, il));
-    let mut out = vec![T::zero(); input_shape.iter().product()];
+    let mut out = super::buffers::zeroed(input_shape.iter().product());
     if out.is_empty() || plane_out == 0 {
         return out;
     }
