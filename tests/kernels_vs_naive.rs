@@ -1176,7 +1176,8 @@ fn naive_max_pool(x: &Host, p: &Pool2dParams) -> Option<(Vec<f64>, Vec<i64>, Vec
                         }
                         let at = iy as usize * w + ix as usize;
                         let v = x.data[plane * h * w + at];
-                        if best.is_none_or(|(b, _)| v > b) {
+                        // PyTorch's rule: a later value wins when greater or NaN.
+                        if best.is_none_or(|(b, _)| v > b || v.is_nan()) {
                             best = Some((v, at as i64));
                         }
                     }
@@ -1370,6 +1371,40 @@ fn max_pool2d_ties_take_first_index() {
             if check_pool(&format!("integer-valued case {checked}"), dtype, &x, &xh, &p, &mut gen) {
                 checked += 1;
             }
+        }
+    }
+}
+
+/// The 2×2, stride-2 window has its own kernel (two vectorised passes): ties between every pair
+/// of the four positions and NaNs anywhere in the window must give the general rule's answer
+/// (first maximum in memory order, last NaN), on odd heights and widths too.
+#[test]
+fn max_pool2d_2x2_fast_path_ties_and_nans() {
+    let mut gen = Generator::new(23);
+    for dtype in DTYPES {
+        for shape in [[2, 3, 8, 8], [1, 2, 7, 9], [3, 1, 2, 2], [1, 1, 5, 3]] {
+            let numel: usize = shape.iter().product();
+            let data: Vec<f64> = (0..numel)
+                .map(|_| match gen.below(8) {
+                    0 => f64::NAN,
+                    k => (k % 3) as f64,
+                })
+                .collect();
+            let host = Host {
+                data,
+                shape: shape.to_vec(),
+            };
+            let p = Pool2dParams::square(2);
+            let (vals, idx, out_shape) = naive_max_pool(&host, &p).expect("2x2 fits");
+            let (x, _) = tensor_of(&host, dtype);
+            let (v, i) = x.max_pool2d(&p);
+            let what = format!("2x2 pool with ties and NaNs [{dtype:?}] input {shape:?}");
+            assert_same(&what, &out_shape, &i.to_vec::<i64>(), &idx);
+            // NaN != NaN: compare values by their NaN-ness and, otherwise, exactly.
+            let key = |v: f64| if v.is_nan() { None } else { Some(v) };
+            let got: Vec<_> = v.to_f64_vec().into_iter().map(key).collect();
+            let expected: Vec<_> = vals.into_iter().map(key).collect();
+            assert_same(&what, &out_shape, &got, &expected);
         }
     }
 }

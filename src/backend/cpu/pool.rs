@@ -60,28 +60,41 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
     (vals, idx)
 }
 
-/// The common 2×2, stride 2 window (every CNN here), without branches: on real data which of
-/// the four wins is unpredictable, and a mispredicted jump per comparison cost more than the
-/// rest of the pool. Same rule as the general loop (and PyTorch): a later value wins when it is
-/// greater or NaN.
+/// The common 2×2, stride 2 window (every CNN here), in two branch-free passes over whole rows
+/// so that the compiler can vectorise them: first the larger of each vertical pair (top row,
+/// bottom row), then of each horizontal pair of those. Same result as the general loop (and
+/// PyTorch), which scans the window in memory order taking a later value when it is greater or
+/// NaN: the maximum, the first one on ties, the last NaN if there is one. Which of the four wins
+/// is unpredictable on real data, so any branch here is mispredicted half the time.
 fn pool_2x2<T: FloatElement>(src: &[T], w: usize, oh: usize, ow: usize, v: &mut [T], ix: &mut [i64]) {
+    let mut col_best = vec![T::zero(); 2 * ow];
+    let mut col_index = vec![0usize; 2 * ow];
     let rows = v.chunks_exact_mut(ow).zip(ix.chunks_exact_mut(ow)).take(oh);
     for (oy, (v_row, ix_row)) in rows.enumerate() {
         let top_start = 2 * oy * w;
-        // Windows as pairs of adjacent elements: slices without per-element bounds checks.
-        let top = src[top_start..top_start + 2 * ow].chunks_exact(2);
-        let bottom = src[top_start + w..top_start + w + 2 * ow].chunks_exact(2);
-        for (ox, (((t, b), out_v), out_i)) in top.zip(bottom).zip(v_row.iter_mut()).zip(ix_row.iter_mut()).enumerate() {
-            let at = top_start + 2 * ox;
-            let candidates = [(t[1], at + 1), (b[0], at + w), (b[1], at + w + 1)];
-            let (mut best, mut best_i) = (t[0], at);
-            for (val, i) in candidates {
-                let take = val > best || val.is_nan();
-                best = if take { val } else { best };
-                best_i = if take { i } else { best_i };
-            }
-            *out_v = best;
-            *out_i = best_i as i64;
+        let top = &src[top_start..top_start + 2 * ow];
+        let bottom = &src[top_start + w..top_start + w + 2 * ow];
+        // Vertical pairs: the bottom value comes later in memory order.
+        for (j, ((&t, &b), (best, index))) in top
+            .iter()
+            .zip(bottom)
+            .zip(col_best.iter_mut().zip(col_index.iter_mut()))
+            .enumerate()
+        {
+            let take = (b > t) | b.is_nan();
+            *best = if take { b } else { t };
+            *index = top_start + j + if take { w } else { 0 };
+        }
+        // Horizontal pairs: either may come first in memory order, so ties and NaNs compare
+        // indices.
+        let pairs = col_best.chunks_exact(2).zip(col_index.chunks_exact(2));
+        for ((vals, idxs), (out_v, out_i)) in pairs.zip(v_row.iter_mut().zip(ix_row.iter_mut())) {
+            let (a, b, ia, ib) = (vals[0], vals[1], idxs[0], idxs[1]);
+            let (a_nan, b_nan) = (a.is_nan(), b.is_nan());
+            let b_later = ib > ia;
+            let take = (b_nan & (!a_nan | b_later)) | (!a_nan & !b_nan & ((b > a) | ((b == a) & !b_later)));
+            *out_v = if take { b } else { a };
+            *out_i = (if take { ib } else { ia }) as i64;
         }
     }
 }
