@@ -1466,3 +1466,65 @@ fn max_pool2d_non_contiguous_input() {
         );
     }
 }
+
+/// `channel_affine` and `channel_dot` (the fused BatchNorm's kernels) against plain loops on
+/// random `[N, C, *]` shapes of rank 2 to 4, with a transposed (non-contiguous) operand.
+#[test]
+fn channel_kernels_match_naive() {
+    let mut gen = Generator::new(31);
+    for dtype in DTYPES {
+        for case in 0..12 {
+            let rank = 2 + case % 3;
+            let mut shape = vec![pick(&mut gen, 1, 5), pick(&mut gen, 1, 4)];
+            while shape.len() < rank {
+                shape.push(pick(&mut gen, 1, 40));
+            }
+            let c = shape[1];
+            let inner: usize = shape[2..].iter().product();
+            let (x, xh) = randn(&shape, dtype, &mut gen);
+            // The second operand is stored with N and C swapped, then viewed back.
+            let mut swapped = shape.clone();
+            swapped.swap(0, 1);
+            let (y_stored, _) = randn(&swapped, dtype, &mut gen);
+            let y = y_stored.transpose(0, 1);
+            let yh = Host::of(&y.contiguous());
+            let per_channel: Vec<(Tensor, Host)> = (0..5).map(|_| randn(&[c], dtype, &mut gen)).collect();
+            let [(m1, m1h), (s1, s1h), (m2, m2h), (s2, s2h), (t, th)] = &per_channel[..] else {
+                unreachable!()
+            };
+            let at = |n: usize, ch: usize, j: usize| (n * c + ch) * inner + j;
+            let numel = xh.data.len();
+            let mut expected = Host {
+                data: vec![0.0; numel],
+                shape: shape.clone(),
+            };
+            let mut magnitude = expected.clone();
+            let mut dot = Host {
+                data: vec![0.0; c],
+                shape: vec![c],
+            };
+            let mut dot_magnitude = dot.clone();
+            for n in 0..shape[0] {
+                for ch in 0..c {
+                    for j in 0..inner {
+                        let i = at(n, ch, j);
+                        let a = (xh.data[i] - m1h.data[ch]) * s1h.data[ch];
+                        let b = (yh.data[i] - m2h.data[ch]) * s2h.data[ch];
+                        expected.data[i] = a + b + th.data[ch];
+                        magnitude.data[i] = a.abs() + b.abs() + th.data[ch].abs();
+                        let d = (xh.data[i] - m1h.data[ch]) * (yh.data[i] - m2h.data[ch]);
+                        dot.data[ch] += d;
+                        dot_magnitude.data[ch] += d.abs();
+                    }
+                }
+            }
+            let what = format!("[{dtype:?}] shape {shape:?}");
+            let affine = guarded(&format!("channel_affine {what}"), || {
+                Tensor::channel_affine(&[(&x, Some(m1), s1), (&y, Some(m2), s2)], Some(t))
+            });
+            assert_close(&format!("channel_affine {what}"), &affine, dtype, &expected, &magnitude);
+            let got = guarded(&format!("channel_dot {what}"), || x.channel_dot(&y, m1, m2));
+            assert_close(&format!("channel_dot {what}"), &got, dtype, &dot, &dot_magnitude);
+        }
+    }
+}

@@ -231,6 +231,32 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
             g.flatten(2, 3).gather(2, &indices.flatten(2, 3)).reshape(grad.shape())
         })],
 
+        // Linear in each x_k and m_k, bilinear in (x_k - m_k, s_k).
+        Op::ChannelAffine { inputs, has_shift } => {
+            let terms = (inputs.len() - usize::from(*has_shift)) / 3;
+            let sum_g = || g.channel_sum();
+            let mut grads = Vec::with_capacity(inputs.len());
+            for k in 0..terms {
+                let (x, m, s) = (&inputs[3 * k], &inputs[3 * k + 1], &inputs[3 * k + 2]);
+                grads.push(when(needs[3 * k], || Tensor::channel_affine(&[(g, None, s)], None)));
+                grads.push(when(needs[3 * k + 1], || s.mul(&sum_g()).neg()));
+                grads.push(when(needs[3 * k + 2], || g.channel_dot(x, &s.zeros_like(), m)));
+            }
+            if *has_shift {
+                grads.push(when(needs[3 * terms], sum_g));
+            }
+            grads
+        }
+        // Σ (a - sa)(b - sb): each factor's gradient is the other (centred) factor times g[c].
+        Op::ChannelDot([a, b, sa, sb]) => {
+            let count = (a.numel() / a.dim(1).max(1)) as f64;
+            vec![
+                when(needs[0], || Tensor::channel_affine(&[(b, Some(sb), g)], None)),
+                when(needs[1], || Tensor::channel_affine(&[(a, Some(sa), g)], None)),
+                when(needs[2], || g.mul(&b.channel_sum().sub(&sb.mul_scalar(count))).neg()),
+                when(needs[3], || g.mul(&a.channel_sum().sub(&sa.mul_scalar(count))).neg()),
+            ]
+        }
         Op::Custom(c, inputs) => c.backward(g, out, inputs, needs),
     }
 }

@@ -20,7 +20,7 @@ fn split_layout(layout: &Layout, dims: &[usize]) -> (Layout, usize, usize) {
 }
 
 /// Sum of a run with eight independent accumulators: vectorises and keeps rounding error low.
-fn sum_run<T: Element>(x: &[T]) -> T {
+pub(super) fn sum_run<T: Element>(x: &[T]) -> T {
     let mut acc = [T::ZERO; 8];
     let mut chunks = x.chunks_exact(8);
     for c in &mut chunks {
