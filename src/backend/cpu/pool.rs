@@ -23,10 +23,11 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
     vals.par_chunks_mut(oh * ow)
         .zip(idx.par_chunks_mut(oh * ow))
         .enumerate()
-        .for_each(|(plane, (v, ix))| {
+        // One scratch row pair per task, not per plane (planes can be as small as 7×7).
+        .for_each_init(Scratch::default, |scratch, (plane, (v, ix))| {
             let src = &x[plane * h * w..(plane + 1) * h * w];
             if plain_2x2 {
-                pool_2x2(src, w, oh, ow, v, ix);
+                pool_2x2(src, w, oh, ow, v, ix, scratch);
                 return;
             }
             for oy in 0..oh {
@@ -60,15 +61,39 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
     (vals, idx)
 }
 
+/// The winners of the vertical pairs of one row pair: values and their plane indices.
+struct Scratch<T> {
+    best: Vec<T>,
+    index: Vec<usize>,
+}
+
+impl<T> Default for Scratch<T> {
+    fn default() -> Self {
+        Scratch {
+            best: Vec::new(),
+            index: Vec::new(),
+        }
+    }
+}
+
 /// The common 2×2, stride 2 window (every CNN here), in two branch-free passes over whole rows
 /// so that the compiler can vectorise them: first the larger of each vertical pair (top row,
 /// bottom row), then of each horizontal pair of those. Same result as the general loop (and
 /// PyTorch), which scans the window in memory order taking a later value when it is greater or
 /// NaN: the maximum, the first one on ties, the last NaN if there is one. Which of the four wins
 /// is unpredictable on real data, so any branch here is mispredicted half the time.
-fn pool_2x2<T: FloatElement>(src: &[T], w: usize, oh: usize, ow: usize, v: &mut [T], ix: &mut [i64]) {
-    let mut col_best = vec![T::zero(); 2 * ow];
-    let mut col_index = vec![0usize; 2 * ow];
+fn pool_2x2<T: FloatElement>(
+    src: &[T],
+    w: usize,
+    oh: usize,
+    ow: usize,
+    v: &mut [T],
+    ix: &mut [i64],
+    scratch: &mut Scratch<T>,
+) {
+    scratch.best.resize(2 * ow, T::zero());
+    scratch.index.resize(2 * ow, 0);
+    let (col_best, col_index) = (&mut scratch.best, &mut scratch.index);
     let rows = v.chunks_exact_mut(ow).zip(ix.chunks_exact_mut(ow)).take(oh);
     for (oy, (v_row, ix_row)) in rows.enumerate() {
         let top_start = 2 * oy * w;
