@@ -146,6 +146,7 @@ conformance!(
     int_and_bool_ops,
     learnable_loss_terms,
     backward_every_primitive,
+    batch_norm_fused,
 );
 
 mod bodies {
@@ -591,6 +592,52 @@ mod bodies {
         );
         let gg = grad(&[g[0].square().sum_all().add(&g[1].sum_all())], &[a, b, c], None, false);
         let mut out = vec![loss];
+        out.extend(g);
+        out.extend(gg);
+        out
+    }
+
+    /// Batch normalisation's fused primitives (channel_affine with one and two terms,
+    /// channel_dot) on strided inputs, the functional batch norm in both modes, and its first
+    /// and second derivatives; `square`.
+    pub fn batch_norm_fused(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[4, 3, 5, 2], dtype, dev, 90).requires_grad_(true);
+        let y = randn(&[4, 2, 5, 3], dtype, dev, 91).permute(&[0, 3, 2, 1]); // strided [4, 3, 5, 2]
+        let (c1, s1, c2, s2, sh) = (
+            randn(&[3], dtype, dev, 92),
+            randn(&[3], dtype, dev, 93),
+            randn(&[3], dtype, dev, 94),
+            randn(&[3], dtype, dev, 95),
+            randn(&[3], dtype, dev, 96),
+        );
+        let w = randn(&[3], dtype, dev, 97).requires_grad_(true);
+        let b = randn(&[3], dtype, dev, 98).requires_grad_(true);
+        let train = learnloss::nn::functional::batch_norm(&x, None, Some(&w), Some(&b), true, 1e-5);
+        let eval_stats = (
+            randn(&[3], dtype, dev, 99),
+            randn(&[3], dtype, dev, 100).abs().add_scalar(0.5),
+        );
+        let loss = train.square().mul(&y).sum_all();
+        let g = grad(
+            std::slice::from_ref(&loss),
+            &[x.clone(), w.clone(), b.clone()],
+            None,
+            true,
+        );
+        let gg = grad(&[g[0].square().sum_all()], &[x.clone(), w], None, false);
+        let mut out = vec![
+            Tensor::channel_affine(&[(&x.detach(), Some(&c1), &s1)], None),
+            Tensor::channel_affine(&[(&x.detach(), Some(&c1), &s1), (&y, Some(&c2), &s2)], Some(&sh)),
+            Tensor::channel_affine(&[(&y, None, &s2)], Some(&sh)),
+            x.detach().channel_dot(&y, &c1, &c2),
+            y.square(),
+            train,
+            learnloss::nn::functional::batch_norm(&y, None, None, None, true, 1e-5),
+            x.detach()
+                .sub(&eval_stats.0.reshape(&[1, 3, 1, 1]))
+                .div(&eval_stats.1.reshape(&[1, 3, 1, 1])),
+            loss,
+        ];
         out.extend(g);
         out.extend(gg);
         out
