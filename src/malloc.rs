@@ -14,6 +14,9 @@ pub fn keep_freed_memory() {
     // SAFETY: mallopt only changes allocator parameters; it is safe to call at any time.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, i32::MAX);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+        // -1 is SIZE_MAX once glibc widens it: with i32::MAX (2 GiB) a learnable step, whose
+        // peak is above 2 GiB, still trimmed the heap at the end of some steps and faulted
+        // 100 MB back in on the next.
+        libc::mallopt(libc::M_TRIM_THRESHOLD, -1);
     }
 }

@@ -1176,7 +1176,8 @@ fn naive_max_pool(x: &Host, p: &Pool2dParams) -> Option<(Vec<f64>, Vec<i64>, Vec
                         }
                         let at = iy as usize * w + ix as usize;
                         let v = x.data[plane * h * w + at];
-                        if best.is_none_or(|(b, _)| v > b) {
+                        // PyTorch's rule: a later value wins when greater or NaN.
+                        if best.is_none_or(|(b, _)| v > b || v.is_nan()) {
                             best = Some((v, at as i64));
                         }
                     }
@@ -1374,6 +1375,40 @@ fn max_pool2d_ties_take_first_index() {
     }
 }
 
+/// The 2×2, stride-2 window has its own kernel (two vectorised passes): ties between every pair
+/// of the four positions and NaNs anywhere in the window must give the general rule's answer
+/// (first maximum in memory order, last NaN), on odd heights and widths too.
+#[test]
+fn max_pool2d_2x2_fast_path_ties_and_nans() {
+    let mut gen = Generator::new(23);
+    for dtype in DTYPES {
+        for shape in [[2, 3, 8, 8], [1, 2, 7, 9], [3, 1, 2, 2], [1, 1, 5, 3]] {
+            let numel: usize = shape.iter().product();
+            let data: Vec<f64> = (0..numel)
+                .map(|_| match gen.below(8) {
+                    0 => f64::NAN,
+                    k => (k % 3) as f64,
+                })
+                .collect();
+            let host = Host {
+                data,
+                shape: shape.to_vec(),
+            };
+            let p = Pool2dParams::square(2);
+            let (vals, idx, out_shape) = naive_max_pool(&host, &p).expect("2x2 fits");
+            let (x, _) = tensor_of(&host, dtype);
+            let (v, i) = x.max_pool2d(&p);
+            let what = format!("2x2 pool with ties and NaNs [{dtype:?}] input {shape:?}");
+            assert_same(&what, &out_shape, &i.to_vec::<i64>(), &idx);
+            // NaN != NaN: compare values by their NaN-ness and, otherwise, exactly.
+            let key = |v: f64| if v.is_nan() { None } else { Some(v) };
+            let got: Vec<_> = v.to_f64_vec().into_iter().map(key).collect();
+            let expected: Vec<_> = vals.into_iter().map(key).collect();
+            assert_same(&what, &out_shape, &got, &expected);
+        }
+    }
+}
+
 #[test]
 fn max_pool2d_non_contiguous_input() {
     let mut gen = Generator::new(23);
@@ -1429,5 +1464,67 @@ fn max_pool2d_non_contiguous_input() {
             &expected,
             &magnitude,
         );
+    }
+}
+
+/// `channel_affine` and `channel_dot` (the fused BatchNorm's kernels) against plain loops on
+/// random `[N, C, *]` shapes of rank 2 to 4, with a transposed (non-contiguous) operand.
+#[test]
+fn channel_kernels_match_naive() {
+    let mut gen = Generator::new(31);
+    for dtype in DTYPES {
+        for case in 0..12 {
+            let rank = 2 + case % 3;
+            let mut shape = vec![pick(&mut gen, 1, 5), pick(&mut gen, 1, 4)];
+            while shape.len() < rank {
+                shape.push(pick(&mut gen, 1, 40));
+            }
+            let c = shape[1];
+            let inner: usize = shape[2..].iter().product();
+            let (x, xh) = randn(&shape, dtype, &mut gen);
+            // The second operand is stored with N and C swapped, then viewed back.
+            let mut swapped = shape.clone();
+            swapped.swap(0, 1);
+            let (y_stored, _) = randn(&swapped, dtype, &mut gen);
+            let y = y_stored.transpose(0, 1);
+            let yh = Host::of(&y.contiguous());
+            let per_channel: Vec<(Tensor, Host)> = (0..5).map(|_| randn(&[c], dtype, &mut gen)).collect();
+            let [(m1, m1h), (s1, s1h), (m2, m2h), (s2, s2h), (t, th)] = &per_channel[..] else {
+                unreachable!()
+            };
+            let at = |n: usize, ch: usize, j: usize| (n * c + ch) * inner + j;
+            let numel = xh.data.len();
+            let mut expected = Host {
+                data: vec![0.0; numel],
+                shape: shape.clone(),
+            };
+            let mut magnitude = expected.clone();
+            let mut dot = Host {
+                data: vec![0.0; c],
+                shape: vec![c],
+            };
+            let mut dot_magnitude = dot.clone();
+            for n in 0..shape[0] {
+                for ch in 0..c {
+                    for j in 0..inner {
+                        let i = at(n, ch, j);
+                        let a = (xh.data[i] - m1h.data[ch]) * s1h.data[ch];
+                        let b = (yh.data[i] - m2h.data[ch]) * s2h.data[ch];
+                        expected.data[i] = a + b + th.data[ch];
+                        magnitude.data[i] = a.abs() + b.abs() + th.data[ch].abs();
+                        let d = (xh.data[i] - m1h.data[ch]) * (yh.data[i] - m2h.data[ch]);
+                        dot.data[ch] += d;
+                        dot_magnitude.data[ch] += d.abs();
+                    }
+                }
+            }
+            let what = format!("[{dtype:?}] shape {shape:?}");
+            let affine = guarded(&format!("channel_affine {what}"), || {
+                Tensor::channel_affine(&[(&x, Some(m1), s1), (&y, Some(m2), s2)], Some(t))
+            });
+            assert_close(&format!("channel_affine {what}"), &affine, dtype, &expected, &magnitude);
+            let got = guarded(&format!("channel_dot {what}"), || x.channel_dot(&y, m1, m2));
+            assert_close(&format!("channel_dot {what}"), &got, dtype, &dot, &dot_magnitude);
+        }
     }
 }

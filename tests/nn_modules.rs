@@ -1,6 +1,7 @@
 //! `learnloss::nn` behaviour: PyTorch names and order of parameters and buffers, train/eval
 //! mode, BatchNorm's running statistics against PyTorch, default initialisation bounds,
-//! dropout statistics, reprs, and a third-order derivative through a training-mode BatchNorm1d.
+//! dropout statistics, reprs, and third-order derivatives through training-mode BatchNorm1d and
+//! BatchNorm2d (the fused op).
 
 mod common;
 
@@ -400,4 +401,33 @@ fn third_order_through_training_mode_batch_norm_1d() {
     let trace = seed_trace(&build(&params), &x).item();
     assert!(trace.abs() > 1e-3, "trace {trace} should be non-trivial");
     gradcheck(|p: &[Tensor]| seed_trace(&build(p), &x), &params).unwrap_or_else(|e| panic!("third order: {e}"));
+}
+
+#[test]
+fn third_order_through_training_mode_batch_norm_2d() {
+    // BatchNorm2d runs as one fused op with a hand-written backward; that backward is
+    // differentiated twice more here: gradcheck of u·∂(v·∂E/∂x)/∂x in x, weight and bias.
+    let mut gen = Generator::new(9);
+    let dev = Device::Cpu;
+    let shape = [3, 2, 2, 2];
+    let x = Tensor::randn(&shape, DType::F64, &dev, &mut gen).requires_grad_(true);
+    let w = Tensor::uniform(&[2], 0.5, 1.5, DType::F64, &dev, &mut gen).requires_grad_(true);
+    let b = Tensor::randn(&[2], DType::F64, &dev, &mut gen).requires_grad_(true);
+    let coef = Tensor::randn(&shape, DType::F64, &dev, &mut gen);
+    let (v, u) = (
+        Tensor::randn(&shape, DType::F64, &dev, &mut gen),
+        Tensor::randn(&shape, DType::F64, &dev, &mut gen),
+    );
+    let third = |p: &[Tensor]| {
+        let mut bn = BatchNorm::new_2d(2, BatchNormConfig::default(), &Spec::f64());
+        bn.weight = Some(p[1].clone());
+        bn.bias = Some(p[2].clone());
+        let energy = bn.forward(&p[0].tanh()).tanh().mul(&coef).sum(&[0, 1, 2, 3], false);
+        let gx = grad(&[energy], &[p[0].clone()], None, true).remove(0);
+        let hv = grad(&[gx.mul(&v).sum(&[0, 1, 2, 3], false)], &[p[0].clone()], None, true).remove(0);
+        hv.mul(&u).sum(&[0, 1, 2, 3], false)
+    };
+    let value = third(&[x.clone(), w.clone(), b.clone()]).item();
+    assert!(value.abs() > 1e-3, "u·H·v = {value} should be non-trivial");
+    gradcheck(third, &[x, w, b]).unwrap_or_else(|e| panic!("third order through BatchNorm2d: {e}"));
 }

@@ -83,6 +83,13 @@ pub enum Op {
         indices: Tensor,
         input_shape: Vec<usize>,
     },
+    /// `Σ_k (x_k - m_k[c])·s_k[c] (+ shift[c])`: `inputs` are `x_1, m_1, s_1, [x_2, m_2, s_2,] [shift]`.
+    ChannelAffine {
+        inputs: Vec<Tensor>,
+        has_shift: bool,
+    },
+    /// `Σ (a - sa[c])·(b - sb[c])` per channel: `[a, b, sa, sb]`.
+    ChannelDot([Tensor; 4]),
     Custom(Arc<dyn CustomBackward>, Vec<Tensor>),
 }
 
@@ -112,7 +119,8 @@ impl Op {
             }
             | Op::Conv2dInputGrad { grad: a, weight: b, .. }
             | Op::Conv2dWeightGrad { input: a, grad: b, .. } => vec![a, b],
-            Op::Cat(ts, _) | Op::Custom(_, ts) => ts.iter().collect(),
+            Op::Cat(ts, _) | Op::Custom(_, ts) | Op::ChannelAffine { inputs: ts, .. } => ts.iter().collect(),
+            Op::ChannelDot(ts) => ts.iter().collect(),
         }
     }
 
@@ -148,7 +156,8 @@ impl Op {
                 src: b,
                 ..
             } => vec![c, a, b],
-            Op::Cat(ts, _) | Op::Custom(_, ts) => ts,
+            Op::Cat(ts, _) | Op::Custom(_, ts) | Op::ChannelAffine { inputs: ts, .. } => ts,
+            Op::ChannelDot(ts) => ts.into(),
         }
     }
 
@@ -177,6 +186,8 @@ impl Op {
             Op::Conv2dWeightGrad { .. } => "Conv2dWeightGrad".into(),
             Op::MaxPool2d { .. } => "MaxPool2d".into(),
             Op::MaxPool2dBackward { .. } => "MaxPool2dBackward".into(),
+            Op::ChannelAffine { .. } => "ChannelAffine".into(),
+            Op::ChannelDot(_) => "ChannelDot".into(),
         }
     }
 }

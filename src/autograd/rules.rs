@@ -84,9 +84,12 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
             UnaryOp::Log => g.div(x),
             UnaryOp::Log1p => g.div(&x.add_scalar(1.0)),
             UnaryOp::Sqrt => g.div(&out.mul_scalar(2.0)),
+            // One full-size product fewer than differentiating x·x (two products and a sum).
+            UnaryOp::Square => g.mul(x).mul_scalar(2.0),
             UnaryOp::Tanh => g.mul(&out.square().rsub_scalar(1.0)),
             UnaryOp::Sigmoid => g.mul(&out.mul(&out.rsub_scalar(1.0))),
-            UnaryOp::Relu => g.mul(&mask(x.gt_scalar(0.0), x)),
+            // A select, not a product with a 0/1 mask: one full-size pass fewer.
+            UnaryOp::Relu => Tensor::where_cond(&x.gt_scalar(0.0), g, &g.scalar_like(0.0)),
             UnaryOp::Abs => g.mul(&x.sign()),
             UnaryOp::Sign => x.zeros_like(),
             UnaryOp::Sin => g.mul(&x.cos()),
@@ -95,14 +98,14 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
 
         Op::Binary(b, x, y) => match b {
             BinaryOp::Add => vec![when(n0, || g.sum_to(x.shape())), when(n1, || g.sum_to(y.shape()))],
-            BinaryOp::Sub => vec![when(n0, || g.sum_to(x.shape())), when(n1, || g.neg().sum_to(y.shape()))],
+            BinaryOp::Sub => vec![when(n0, || g.sum_to(x.shape())), when(n1, || g.sum_to(y.shape()).neg())],
             BinaryOp::Mul => vec![
                 when(n0, || g.mul(y).sum_to(x.shape())),
                 when(n1, || g.mul(x).sum_to(y.shape())),
             ],
             BinaryOp::Div => vec![
                 when(n0, || g.div(y).sum_to(x.shape())),
-                when(n1, || g.mul(out).div(y).neg().sum_to(y.shape())),
+                when(n1, || g.mul(out).div(y).sum_to(y.shape()).neg()),
             ],
             BinaryOp::Pow => vec![
                 // y·x^(y-1), defined as 0 where y = 0 (so 0^0 does not give 0·inf).
@@ -228,6 +231,32 @@ pub(crate) fn backward(op: &Op, g: &Tensor, out: &Tensor, needs: &[bool]) -> Vec
             g.flatten(2, 3).gather(2, &indices.flatten(2, 3)).reshape(grad.shape())
         })],
 
+        // Linear in each x_k and m_k, bilinear in (x_k - m_k, s_k).
+        Op::ChannelAffine { inputs, has_shift } => {
+            let terms = (inputs.len() - usize::from(*has_shift)) / 3;
+            let sum_g = || g.channel_sum();
+            let mut grads = Vec::with_capacity(inputs.len());
+            for k in 0..terms {
+                let (x, m, s) = (&inputs[3 * k], &inputs[3 * k + 1], &inputs[3 * k + 2]);
+                grads.push(when(needs[3 * k], || Tensor::channel_affine(&[(g, None, s)], None)));
+                grads.push(when(needs[3 * k + 1], || s.mul(&sum_g()).neg()));
+                grads.push(when(needs[3 * k + 2], || g.channel_dot(x, &s.zeros_like(), m)));
+            }
+            if *has_shift {
+                grads.push(when(needs[3 * terms], sum_g));
+            }
+            grads
+        }
+        // Σ (a - sa)(b - sb): each factor's gradient is the other (centred) factor times g[c].
+        Op::ChannelDot([a, b, sa, sb]) => {
+            let count = (a.numel() / a.dim(1).max(1)) as f64;
+            vec![
+                when(needs[0], || Tensor::channel_affine(&[(b, Some(sb), g)], None)),
+                when(needs[1], || Tensor::channel_affine(&[(a, Some(sa), g)], None)),
+                when(needs[2], || g.mul(&b.channel_sum().sub(&sb.mul_scalar(count))).neg()),
+                when(needs[3], || g.mul(&a.channel_sum().sub(&sa.mul_scalar(count))).neg()),
+            ]
+        }
         Op::Custom(c, inputs) => c.backward(g, out, inputs, needs),
     }
 }

@@ -39,7 +39,7 @@ macro_rules! op_enum {
 
 op_enum!(
     /// Elementwise functions of one float tensor.
-    UnaryOp { Neg, Recip, Exp, Log, Log1p, Sqrt, Tanh, Sigmoid, Relu, Abs, Sign, Sin, Cos });
+    UnaryOp { Neg, Recip, Exp, Log, Log1p, Sqrt, Square, Tanh, Sigmoid, Relu, Abs, Sign, Sin, Cos });
 
 op_enum!(
     /// Elementwise functions of two float tensors of one (broadcast) shape.
@@ -141,6 +141,13 @@ impl Pool2dParams {
     }
 }
 
+/// One term `(x - centre[c])·scale[c]` of [`BackendStorage::channel_affine`].
+pub struct ChannelTerm<'a, S> {
+    pub x: (&'a S, &'a Layout),
+    pub centre: (&'a S, &'a Layout),
+    pub scale: (&'a S, &'a Layout),
+}
+
 /// The primitive operations of one device's storage.
 ///
 /// Inputs come with arbitrary strided layouts (already broadcast to a common shape where an op
@@ -210,6 +217,21 @@ pub trait BackendStorage: Sized + Send + Sync {
         grad_layout: &Layout,
         params: &Conv2dParams,
         kernel_hw: [usize; 2],
+    ) -> Result<Self>;
+    /// Per-channel affine combination of `[N, C, *]` tensors (one or two terms, all of the
+    /// output's shape): `out[n, c, …] = Σ_k (x_k[n, c, …] - centre_k[c])·scale_k[c] + shift[c]`,
+    /// centres, scales and shift `[C]`. Batch normalisation's forward and backward in one pass
+    /// each; centring before scaling keeps the precision of the composed form.
+    fn channel_affine(terms: &[ChannelTerm<'_, Self>], shift: Option<(&Self, &Layout)>) -> Result<Self>;
+    /// Per-channel centred dot product of two `[N, C, *]` tensors of one shape:
+    /// `out[c] = Σ_{n, …} (self[n, c, …] - self_shift[c])·(rhs[n, c, …] - rhs_shift[c])`, `[C]`.
+    /// Batch-norm statistics and their gradients without full-size intermediates.
+    fn channel_dot(
+        &self,
+        layout: &Layout,
+        rhs: &Self,
+        rhs_layout: &Layout,
+        shifts: [(&Self, &Layout); 2],
     ) -> Result<Self>;
     /// Max-pool of `[N, C, H, W]`: values and `I64` indices into each `H·W` plane (PyTorch's).
     fn max_pool2d(&self, layout: &Layout, params: &Pool2dParams) -> Result<(Self, Self)>;

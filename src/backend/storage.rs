@@ -5,7 +5,9 @@
 
 use super::cpu::CpuStorage;
 use super::wgpu::WgpuStorage;
-use super::{ArgReduceOp, BackendStorage, BinaryOp, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
+use super::{
+    ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp,
+};
 use crate::{DType, Device, Layout, Result};
 
 /// Storage on some device.
@@ -221,6 +223,45 @@ impl Storage {
             (Storage::Cpu(x), Storage::Cpu(g)) => Ok(Storage::Cpu(x.conv2d_weight_grad(l, g, gl, p, kernel_hw)?)),
             (Storage::Wgpu(x), Storage::Wgpu(g)) => Ok(Storage::Wgpu(x.conv2d_weight_grad(l, g, gl, p, kernel_hw)?)),
             _ => mixed("conv2d_weight_grad", self, g),
+        }
+    }
+
+    pub fn channel_affine(terms: &[ChannelTerm<'_, Storage>], shift: Option<(&Storage, &Layout)>) -> Result<Storage> {
+        match terms[0].x.0 {
+            Storage::Cpu(_) => {
+                fn cpu(s: &Storage) -> &CpuStorage {
+                    match s {
+                        Storage::Cpu(c) => c,
+                    }
+                }
+                let parts: Vec<ChannelTerm<'_, CpuStorage>> = terms
+                    .iter()
+                    .map(|t| ChannelTerm {
+                        x: (cpu(t.x.0), t.x.1),
+                        centre: (cpu(t.centre.0), t.centre.1),
+                        scale: (cpu(t.scale.0), t.scale.1),
+                    })
+                    .collect();
+                let shift = shift.map(|(t, tl)| (cpu(t), tl));
+                Ok(Storage::Cpu(CpuStorage::channel_affine(&parts, shift)?))
+            }
+        }
+    }
+
+    pub fn channel_dot(
+        &self,
+        l: &Layout,
+        rhs: &Storage,
+        rl: &Layout,
+        shifts: [(&Storage, &Layout); 2],
+    ) -> Result<Storage> {
+        match (self, rhs, shifts[0].0, shifts[1].0) {
+            (Storage::Cpu(a), Storage::Cpu(b), Storage::Cpu(sa), Storage::Cpu(sb)) => Ok(Storage::Cpu(a.channel_dot(
+                l,
+                b,
+                rl,
+                [(sa, shifts[0].1), (sb, shifts[1].1)],
+            )?)),
         }
     }
 

@@ -71,44 +71,47 @@ pub fn batch_norm(
         input.shape()
     );
     let channels = input.dim(1);
-    let shape = channel_shape(input, channels);
-    let dims: Vec<usize> = (0..input.rank()).filter(|&d| d != 1).collect();
-    let (mean, var) = if training {
+    if training {
         let count = input.numel() / channels.max(1);
         assert!(
             count > 1,
             "batch_norm: expected more than 1 value per channel when training, got input size {:?}",
             input.shape()
         );
-        let mean = input.mean(&dims, true);
-        let var = input.sub(&mean).square().mean(&dims, true);
+        // The fused op pays off on spatial inputs (BatchNorm2d at batch × H × W); on `[N, C]`
+        // the composed form costs nothing, and its round-off in the loss network's second and
+        // third derivatives is the one the trace methods are checked against (1e-10).
+        let fused = input.rank() > 2;
+        let (mean, var) = if fused {
+            super::batch_norm_train::batch_statistics(input)
+        } else {
+            let mean = input.mean(&[0], false);
+            (mean.clone(), input.sub(&mean).square().mean(&[0], false))
+        };
         if let Some(r) = &running {
             let _guard = no_grad();
-            let unbiased = var
-                .detach()
-                .reshape(&[channels])
-                .mul_scalar(count as f64 / (count - 1) as f64);
+            let unbiased = var.detach().mul_scalar(count as f64 / (count - 1) as f64);
             let m = r.momentum;
-            r.mean.assign(
-                &r.mean
-                    .mul_scalar(1.0 - m)
-                    .add(&mean.detach().reshape(&[channels]).mul_scalar(m)),
-            );
+            r.mean
+                .assign(&r.mean.mul_scalar(1.0 - m).add(&mean.detach().mul_scalar(m)));
             r.var.assign(&r.var.mul_scalar(1.0 - m).add(&unbiased.mul_scalar(m)));
         }
-        (mean, var)
-    } else {
-        let r = running.expect("batch_norm: eval mode needs running statistics");
-        (r.mean.reshape(&shape), r.var.reshape(&shape))
-    };
-    let mut y = input.sub(&mean).mul(&var.add_scalar(eps).sqrt().recip());
+        if fused {
+            return super::batch_norm_train::normalise(input, &mean, &var, weight, bias, eps);
+        }
+        let mut y = input.sub(&mean).mul(&var.add_scalar(eps).sqrt().recip());
+        if let Some(w) = weight {
+            y = y.mul(w);
+        }
+        return bias.map_or_else(|| y.clone(), |b| y.add(b));
+    }
+    // Eval mode is one per-channel affine map of the running statistics.
+    let r = running.expect("batch_norm: eval mode needs running statistics");
+    let mut scale = r.var.add_scalar(eps).sqrt().recip();
     if let Some(w) = weight {
-        y = y.mul(&w.reshape(&shape));
+        scale = scale.mul(w);
     }
-    if let Some(b) = bias {
-        y = y.add(&b.reshape(&shape));
-    }
-    y
+    Tensor::channel_affine(&[(input, Some(r.mean), &scale)], bias)
 }
 
 /// Inverted dropout: in training, each element is zeroed with probability `p` and the survivors

@@ -7,6 +7,7 @@
 
 mod activation;
 mod batch_norm;
+mod batch_norm_train;
 mod clamp;
 mod conv;
 mod dropout;

@@ -5,11 +5,6 @@ use super::Tensor;
 use crate::DType;
 
 impl Tensor {
-    /// `x²`.
-    pub fn square(&self) -> Tensor {
-        self.mul(self)
-    }
-
     /// `x·scale + shift`.
     pub fn affine(&self, scale: f64, shift: f64) -> Tensor {
         self.mul_scalar(scale).add_scalar(shift)

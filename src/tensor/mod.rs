@@ -4,6 +4,7 @@
 //! requiring gradients records the [`Op`] that made it (only while gradient mode is on), and that
 //! record keeps its inputs alive: the graph is freed when the last handle to its outputs goes.
 
+mod channel;
 mod composed;
 mod create;
 mod display;

@@ -81,6 +81,11 @@ impl Tensor {
     pub fn neg(&self) -> Tensor {
         self.unary(UnaryOp::Neg)
     }
+    /// `x²` (a primitive so its gradient is one product, not the two of `x·x`).
+    pub fn square(&self) -> Tensor {
+        self.unary(UnaryOp::Square)
+    }
+
     pub fn recip(&self) -> Tensor {
         self.unary(UnaryOp::Recip)
     }

@@ -131,3 +131,54 @@ fn max_pool_adjoint_as_op() {
         &[gy],
     );
 }
+
+/// The per-channel primitives behind the fused BatchNorm: every input (tensors, centres, scales,
+/// shift), one and two terms, rank 2 and rank 4, a permuted (non-contiguous) operand.
+#[test]
+fn channel_affine_and_channel_dot() {
+    for shape in [&[4, 3][..], &[2, 3, 2, 3][..]] {
+        let (x, y) = (randn(shape, 140), randn(shape, 141));
+        let (m1, s1, m2, s2, t) = (
+            randn(&[3], 142),
+            randn(&[3], 143),
+            randn(&[3], 144),
+            randn(&[3], 145),
+            randn(&[3], 146),
+        );
+        let inputs = [x, y, m1, s1, m2, s2, t];
+        check_both(
+            &format!("channel_affine, one term {shape:?}"),
+            |a| Tensor::channel_affine(&[(&a[0], Some(&a[2]), &a[3])], Some(&a[6])).square(),
+            &inputs,
+        );
+        check_both(
+            &format!("channel_affine, two terms {shape:?}"),
+            |a| Tensor::channel_affine(&[(&a[0], Some(&a[2]), &a[3]), (&a[1], Some(&a[4]), &a[5])], None).square(),
+            &inputs,
+        );
+        check_both(
+            &format!("channel_dot {shape:?}"),
+            |a| a[0].channel_dot(&a[1], &a[2], &a[4]).square(),
+            &inputs,
+        );
+        check_both(
+            &format!("channel_dot of a tensor with itself {shape:?}"),
+            |a| a[0].channel_dot(&a[0], &a[2], &a[2]).square(),
+            &inputs,
+        );
+    }
+    // Non-contiguous: channels in the last position of the stored tensor.
+    let stored = randn(&[2, 2, 3], 147);
+    let (s, m) = (randn(&[3], 148), randn(&[3], 149));
+    check_both(
+        "channel_affine and channel_dot of a permuted tensor",
+        |a| {
+            let x = a[0].permute(&[0, 2, 1]);
+            Tensor::channel_affine(&[(&x, Some(&a[2]), &a[1])], None)
+                .square()
+                .sum(&[0, 2], false)
+                .add(&x.channel_dot(&x, &a[2], &a[2]))
+        },
+        &[stored, s, m],
+    );
+}

@@ -80,6 +80,7 @@ pub fn unary<T: FloatElement>(a: &[T], al: &Layout, op: UnaryOp) -> Vec<T> {
         UnaryOp::Log => map1(a, al, |x: T| x.ln()),
         UnaryOp::Log1p => map1(a, al, |x: T| x.ln_1p()),
         UnaryOp::Sqrt => map1(a, al, |x: T| x.sqrt()),
+        UnaryOp::Square => map1(a, al, |x: T| x * x),
         UnaryOp::Tanh => map1(a, al, |x: T| x.tanh()),
         // Split by sign so that exp never overflows.
         UnaryOp::Sigmoid => map1(a, al, |x: T| {

@@ -2,6 +2,7 @@
 //! and im2col convolutions.
 
 mod buffers;
+mod channel;
 mod conv;
 mod element;
 mod elementwise;
@@ -13,7 +14,7 @@ pub(crate) mod strided;
 
 pub use element::{Element, FloatElement};
 
-use super::{ArgReduceOp, BackendStorage, BinaryOp, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
+use super::{ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
 use crate::{DType, Layout, Result};
 
 /// Host storage of one dtype.
@@ -273,6 +274,56 @@ impl BackendStorage for CpuStorage {
                 a.dtype(),
                 b.dtype()
             ),
+        })
+    }
+
+    fn channel_affine(terms: &[ChannelTerm<'_, Self>], shift: Option<(&Self, &Layout)>) -> Result<Self> {
+        let shape = terms[0].x.1.shape();
+        macro_rules! run {
+            ($variant:ident) => {{
+                let parts: Vec<_> = terms
+                    .iter()
+                    .map(|term| match (term.x.0, term.centre.0, term.scale.0) {
+                        (CpuStorage::$variant(x), CpuStorage::$variant(m), CpuStorage::$variant(s)) => {
+                            channel::Term::new((x, term.x.1), (m, term.centre.1), (s, term.scale.1))
+                        }
+                        _ => panic!("channel_affine: dtypes differ"),
+                    })
+                    .collect();
+                let shift = shift.map(|(t, tl)| match t {
+                    CpuStorage::$variant(t) => strided::contiguous_cow(t, tl),
+                    _ => panic!("channel_affine: dtypes differ"),
+                });
+                CpuStorage::$variant(channel::affine(shape, &parts, shift.as_deref()))
+            }};
+        }
+        Ok(match terms[0].x.0 {
+            CpuStorage::F32(_) => run!(F32),
+            CpuStorage::F64(_) => run!(F64),
+            other => panic!("channel_affine: expected a float tensor, got {}", other.dtype()),
+        })
+    }
+
+    fn channel_dot(&self, layout: &Layout, rhs: &Self, rl: &Layout, shifts: [(&Self, &Layout); 2]) -> Result<Self> {
+        macro_rules! run {
+            ($variant:ident, $a:expr) => {{
+                let cow = |s: &Self, l: &Layout| match s {
+                    CpuStorage::$variant(v) => strided::contiguous_cow(v, l).into_owned(),
+                    _ => panic!("channel_dot: dtypes differ"),
+                };
+                let a = strided::contiguous_cow($a, layout);
+                let b = match rhs {
+                    CpuStorage::$variant(b) => strided::contiguous_cow(b, rl),
+                    _ => panic!("channel_dot: dtypes differ"),
+                };
+                let (sa, sb) = (cow(shifts[0].0, shifts[0].1), cow(shifts[1].0, shifts[1].1));
+                CpuStorage::$variant(channel::dot(layout.shape(), &a, &b, &sa, &sb))
+            }};
+        }
+        Ok(match self {
+            CpuStorage::F32(a) => run!(F32, a),
+            CpuStorage::F64(a) => run!(F64, a),
+            other => panic!("channel_dot: expected a float tensor, got {}", other.dtype()),
         })
     }
 

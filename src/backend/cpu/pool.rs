@@ -13,8 +13,9 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
         .output_size([h, w])
         .expect("max_pool2d: geometry checked by the front end");
     let x = contiguous_cow(x, xl);
-    let mut vals = vec![T::zero(); planes * oh * ow];
-    let mut idx = vec![0i64; planes * oh * ow];
+    // Every element is written below.
+    let mut vals = super::buffers::output(planes * oh * ow);
+    let mut idx = super::buffers::output(planes * oh * ow);
     if vals.is_empty() {
         return (vals, idx);
     }
@@ -22,10 +23,11 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
     vals.par_chunks_mut(oh * ow)
         .zip(idx.par_chunks_mut(oh * ow))
         .enumerate()
-        .for_each(|(plane, (v, ix))| {
+        // One scratch row pair per task, not per plane (planes can be as small as 7×7).
+        .for_each_init(Scratch::default, |scratch, (plane, (v, ix))| {
             let src = &x[plane * h * w..(plane + 1) * h * w];
             if plain_2x2 {
-                pool_2x2(src, w, oh, ow, v, ix);
+                pool_2x2(src, w, oh, ow, v, ix, scratch);
                 return;
             }
             for oy in 0..oh {
@@ -59,25 +61,65 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
     (vals, idx)
 }
 
-/// The common 2×2, stride 2 window (every CNN here), without branches: on real data which of
-/// the four wins is unpredictable, and a mispredicted jump per comparison cost more than the
-/// rest of the pool. Same rule as the general loop (and PyTorch): a later value wins when it is
-/// greater or NaN.
-fn pool_2x2<T: FloatElement>(src: &[T], w: usize, oh: usize, ow: usize, v: &mut [T], ix: &mut [i64]) {
-    for oy in 0..oh {
-        let (top, bottom) = (2 * oy * w, (2 * oy + 1) * w);
-        for ox in 0..ow {
-            let candidates = [top + 2 * ox, top + 2 * ox + 1, bottom + 2 * ox, bottom + 2 * ox + 1];
-            let mut best = src[candidates[0]];
-            let mut best_i = candidates[0];
-            for &at in &candidates[1..] {
-                let val = src[at];
-                let take = usize::from(val > best || val.is_nan());
-                best = [best, val][take];
-                best_i = [best_i, at][take];
-            }
-            v[oy * ow + ox] = best;
-            ix[oy * ow + ox] = best_i as i64;
+/// The winners of the vertical pairs of one row pair: values and their plane indices.
+struct Scratch<T> {
+    best: Vec<T>,
+    index: Vec<usize>,
+}
+
+impl<T> Default for Scratch<T> {
+    fn default() -> Self {
+        Scratch {
+            best: Vec::new(),
+            index: Vec::new(),
+        }
+    }
+}
+
+/// The common 2×2, stride 2 window (every CNN here), in two branch-free passes over whole rows
+/// so that the compiler can vectorise them: first the larger of each vertical pair (top row,
+/// bottom row), then of each horizontal pair of those. Same result as the general loop (and
+/// PyTorch), which scans the window in memory order taking a later value when it is greater or
+/// NaN: the maximum, the first one on ties, the last NaN if there is one. Which of the four wins
+/// is unpredictable on real data, so any branch here is mispredicted half the time.
+fn pool_2x2<T: FloatElement>(
+    src: &[T],
+    w: usize,
+    oh: usize,
+    ow: usize,
+    v: &mut [T],
+    ix: &mut [i64],
+    scratch: &mut Scratch<T>,
+) {
+    scratch.best.resize(2 * ow, T::zero());
+    scratch.index.resize(2 * ow, 0);
+    let (col_best, col_index) = (&mut scratch.best, &mut scratch.index);
+    let rows = v.chunks_exact_mut(ow).zip(ix.chunks_exact_mut(ow)).take(oh);
+    for (oy, (v_row, ix_row)) in rows.enumerate() {
+        let top_start = 2 * oy * w;
+        let top = &src[top_start..top_start + 2 * ow];
+        let bottom = &src[top_start + w..top_start + w + 2 * ow];
+        // Vertical pairs: the bottom value comes later in memory order.
+        for (j, ((&t, &b), (best, index))) in top
+            .iter()
+            .zip(bottom)
+            .zip(col_best.iter_mut().zip(col_index.iter_mut()))
+            .enumerate()
+        {
+            let take = (b > t) | b.is_nan();
+            *best = if take { b } else { t };
+            *index = top_start + j + if take { w } else { 0 };
+        }
+        // Horizontal pairs: either may come first in memory order, so ties and NaNs compare
+        // indices.
+        let pairs = col_best.chunks_exact(2).zip(col_index.chunks_exact(2));
+        for ((vals, idxs), (out_v, out_i)) in pairs.zip(v_row.iter_mut().zip(ix_row.iter_mut())) {
+            let (a, b, ia, ib) = (vals[0], vals[1], idxs[0], idxs[1]);
+            let (a_nan, b_nan) = (a.is_nan(), b.is_nan());
+            let b_later = ib > ia;
+            let take = (b_nan & (!a_nan | b_later)) | (!a_nan & !b_nan & ((b > a) | ((b == a) & !b_later)));
+            *out_v = if take { b } else { a };
+            *out_i = (if take { ib } else { ia }) as i64;
         }
     }
 }
@@ -92,7 +134,7 @@ pub fn max_pool2d_backward<T: FloatElement>(
     let plane_in = input_shape[2] * input_shape[3];
     let plane_out = gl.shape()[2] * gl.shape()[3];
     let (g, idx) = (contiguous_cow(g, gl), contiguous_cow(idx, il));
-    let mut out = vec![T::zero(); input_shape.iter().product()];
+    let mut out = super::buffers::zeroed(input_shape.iter().product());
     if out.is_empty() || plane_out == 0 {
         return out;
     }

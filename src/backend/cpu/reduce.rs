@@ -20,7 +20,7 @@ fn split_layout(layout: &Layout, dims: &[usize]) -> (Layout, usize, usize) {
 }
 
 /// Sum of a run with eight independent accumulators: vectorises and keeps rounding error low.
-fn sum_run<T: Element>(x: &[T]) -> T {
+pub(super) fn sum_run<T: Element>(x: &[T]) -> T {
     let mut acc = [T::ZERO; 8];
     let mut chunks = x.chunks_exact(8);
     for c in &mut chunks {
@@ -79,15 +79,9 @@ fn row_sum_plan(layout: &Layout, dims: &[usize]) -> Option<RowSum> {
         expected *= shape[d];
     }
     let size = |r: std::ops::Range<usize>| shape[r].iter().product::<usize>();
-    let mut bases = vec![layout.offset()];
-    for d in 0..first {
-        bases = bases
-            .iter()
-            .flat_map(|&b| (0..shape[d]).map(move |i| b + i * strides[d]))
-            .collect();
-    }
+    let leading: Vec<usize> = (0..first).collect();
     Some(RowSum {
-        bases,
+        bases: offsets(layout.offset(), shape, strides, &leading),
         run: size(first..last + 1),
         inner: size(last + 1..shape.len()),
     })
@@ -120,6 +114,81 @@ fn sum_rows<T: Element>(x: &[T], plan: &RowSum) -> Vec<T> {
     out
 }
 
+/// Whether `dims` are the last dimensions (a contiguous input then reduces in one pass).
+fn is_trailing(dims: &[usize], rank: usize) -> bool {
+    dims.iter().all(|&d| d >= rank - dims.len())
+}
+
+/// A reduction that reads runs in place: every output element reduces `runs.len()` contiguous
+/// runs of `run` elements, at `bases[o] + runs[j]`. This is the shape of a reduction over
+/// trailing dimensions plus some others, e.g. batch-norm statistics over (N, H, W) of
+/// `[N, C, H, W]`: without it the whole tensor was first copied into `[C, N, H, W]` order.
+struct RunPlan {
+    bases: Vec<usize>,
+    runs: Vec<usize>,
+    run: usize,
+}
+
+/// Offsets of every multi-index over `dims` (row-major order), from `start`.
+fn offsets(start: usize, shape: &[usize], strides: &[usize], dims: &[usize]) -> Vec<usize> {
+    let mut out = vec![start];
+    for &d in dims {
+        out = out
+            .iter()
+            .flat_map(|&b| (0..shape[d]).map(move |i| b + i * strides[d]))
+            .collect();
+    }
+    out
+}
+
+/// Runs shorter than this are cheaper to gather with one contiguous copy first.
+const MIN_RUN: usize = 16;
+
+fn run_plan(layout: &Layout, dims: &[usize]) -> Option<RunPlan> {
+    let (shape, strides) = (layout.shape(), layout.strides());
+    let mut sorted = dims.to_vec();
+    sorted.sort_unstable();
+    // The longest trailing block of reduced dimensions that is contiguous in memory.
+    let (mut run, mut expected, mut first_run_dim) = (1, 1, shape.len());
+    for &d in sorted.iter().rev() {
+        if d + 1 != first_run_dim || (shape[d] != 1 && strides[d] != expected) {
+            break;
+        }
+        run *= shape[d];
+        expected *= shape[d];
+        first_run_dim = d;
+    }
+    if run < MIN_RUN || first_run_dim == shape.len() {
+        return None;
+    }
+    let outer_reduced: Vec<usize> = sorted.iter().copied().filter(|&d| d < first_run_dim).collect();
+    let kept: Vec<usize> = (0..first_run_dim).filter(|d| !sorted.contains(d)).collect();
+    Some(RunPlan {
+        bases: offsets(layout.offset(), shape, strides, &kept),
+        runs: offsets(0, shape, strides, &outer_reduced),
+        run,
+    })
+}
+
+/// Reduces each output's runs with `f` (applied to every run, then to the per-run results, in a
+/// fixed order, so the result does not depend on the thread count).
+fn reduce_runs<T: Element>(x: &[T], plan: &RunPlan, f: impl Fn(&[T]) -> T + Sync) -> Vec<T> {
+    let one = |base: usize| {
+        let partial = |&r: &usize| f(&x[base + r..base + r + plan.run]);
+        let partials: Vec<T> = if plan.bases.len() == 1 && plan.runs.len() * plan.run >= PAR_THRESHOLD {
+            plan.runs.par_iter().map(partial).collect()
+        } else {
+            plan.runs.iter().map(partial).collect()
+        };
+        f(&partials)
+    };
+    if plan.bases.len() * plan.runs.len() * plan.run < PAR_THRESHOLD {
+        plan.bases.iter().map(|&b| one(b)).collect()
+    } else {
+        plan.bases.par_iter().map(|&b| one(b)).collect()
+    }
+}
+
 pub fn reduce<T: Element>(src: &[T], layout: &Layout, op: ReduceOp, dims: &[usize]) -> Vec<T> {
     if op == ReduceOp::Sum {
         if let Some(plan) = row_sum_plan(layout, dims).filter(|p| p.inner >= 8) {
@@ -135,12 +204,17 @@ pub fn reduce<T: Element>(src: &[T], layout: &Layout, op: ReduceOp, dims: &[usiz
         );
         return vec![T::ZERO; outer];
     }
-    let data = contiguous_cow(src, &perm);
     let f = |row: &[T]| match op {
         ReduceOp::Sum => sum_run(row),
         ReduceOp::Max => extreme_run(row, |a, b| a > b),
         ReduceOp::Min => extreme_run(row, |a, b| a < b),
     };
+    if layout.contiguous_range().is_none() || !is_trailing(dims, layout.rank()) {
+        if let Some(plan) = run_plan(layout, dims) {
+            return reduce_runs(src, &plan, f);
+        }
+    }
+    let data = contiguous_cow(src, &perm);
     if outer * inner < PAR_THRESHOLD || outer == 1 {
         data.chunks(inner).map(f).collect()
     } else {
