@@ -5,9 +5,7 @@
 
 use super::cpu::CpuStorage;
 use super::wgpu::WgpuStorage;
-use super::{
-    ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp,
-};
+use super::{ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
 use crate::{DType, Device, Layout, Result};
 
 /// Storage on some device.
@@ -227,23 +225,37 @@ impl Storage {
     }
 
     pub fn channel_affine(terms: &[ChannelTerm<'_, Storage>], shift: Option<(&Storage, &Layout)>) -> Result<Storage> {
-        match terms[0].x.0 {
+        let first = terms[0].x.0;
+        /// The term list with every storage unwrapped by `unwrap` (which refuses other devices).
+        fn unwrap_all<'a, S>(
+            terms: &[ChannelTerm<'a, Storage>],
+            shift: Option<(&'a Storage, &'a Layout)>,
+            unwrap: impl Fn(&'a Storage) -> &'a S,
+        ) -> (Vec<ChannelTerm<'a, S>>, Option<(&'a S, &'a Layout)>) {
+            let parts = terms
+                .iter()
+                .map(|t| ChannelTerm {
+                    x: (unwrap(t.x.0), t.x.1),
+                    centre: (unwrap(t.centre.0), t.centre.1),
+                    scale: (unwrap(t.scale.0), t.scale.1),
+                })
+                .collect();
+            (parts, shift.map(|(s, l)| (unwrap(s), l)))
+        }
+        match first {
             Storage::Cpu(_) => {
-                fn cpu(s: &Storage) -> &CpuStorage {
-                    match s {
-                        Storage::Cpu(c) => c,
-                    }
-                }
-                let parts: Vec<ChannelTerm<'_, CpuStorage>> = terms
-                    .iter()
-                    .map(|t| ChannelTerm {
-                        x: (cpu(t.x.0), t.x.1),
-                        centre: (cpu(t.centre.0), t.centre.1),
-                        scale: (cpu(t.scale.0), t.scale.1),
-                    })
-                    .collect();
-                let shift = shift.map(|(t, tl)| (cpu(t), tl));
+                let (parts, shift) = unwrap_all(terms, shift, |s| match s {
+                    Storage::Cpu(c) => c,
+                    other => mixed("channel_affine", first, other),
+                });
                 Ok(Storage::Cpu(CpuStorage::channel_affine(&parts, shift)?))
+            }
+            Storage::Wgpu(_) => {
+                let (parts, shift) = unwrap_all(terms, shift, |s| match s {
+                    Storage::Wgpu(g) => g,
+                    other => mixed("channel_affine", first, other),
+                });
+                Ok(Storage::Wgpu(WgpuStorage::channel_affine(&parts, shift)?))
             }
         }
     }
@@ -262,6 +274,16 @@ impl Storage {
                 rl,
                 [(sa, shifts[0].1), (sb, shifts[1].1)],
             )?)),
+            (Storage::Wgpu(a), Storage::Wgpu(b), Storage::Wgpu(sa), Storage::Wgpu(sb)) => Ok(Storage::Wgpu(
+                a.channel_dot(l, b, rl, [(sa, shifts[0].1), (sb, shifts[1].1)])?,
+            )),
+            (_, b, sa, sb) => {
+                let other = [b, sa, sb]
+                    .into_iter()
+                    .find(|s| s.device() != self.device())
+                    .unwrap_or(b);
+                mixed("channel_dot", self, other)
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 //! says how to get it.
 
 use super::cpu::CpuStorage;
-use super::{ArgReduceOp, BackendStorage, BinaryOp, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
+use super::{ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
 use crate::{DType, Error, Layout, Result};
 
 /// No value exists: this build has no wgpu backend.
@@ -98,6 +98,12 @@ impl BackendStorage for WgpuStorage {
         match *self {}
     }
     fn conv2d_weight_grad(&self, _: &Layout, _: &Self, _: &Layout, _: &Conv2dParams, _: [usize; 2]) -> Result<Self> {
+        match *self {}
+    }
+    fn channel_affine(terms: &[ChannelTerm<'_, Self>], _: Option<(&Self, &Layout)>) -> Result<Self> {
+        match *terms[0].x.0 {}
+    }
+    fn channel_dot(&self, _: &Layout, _: &Self, _: &Layout, _: [(&Self, &Layout); 2]) -> Result<Self> {
         match *self {}
     }
     fn max_pool2d(&self, _: &Layout, _: &Pool2dParams) -> Result<(Self, Self)> {

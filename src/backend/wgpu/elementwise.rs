@@ -36,6 +36,7 @@ fn unary_body(op: UnaryOp) -> &'static str {
     return log_t(u) * x / (u - {{T}}(1.0));"
         }
         UnaryOp::Sqrt => "return sqrt(x);",
+        UnaryOp::Square => "return x * x;",
         // Drivers may compute tanh as (e^2x - 1)/(e^2x + 1), which cancels for small x: the odd
         // series there, and a form without cancellation elsewhere.
         UnaryOp::Tanh => {

@@ -7,6 +7,7 @@
 //! `Bool` as one u32 word (WGSL has no byte type).
 //! Ops never read back: only [`WgpuStorage::to_cpu`] waits for the device.
 
+mod channel;
 mod context;
 mod conv;
 mod elementwise;
@@ -20,7 +21,7 @@ mod reduce;
 mod template;
 
 use super::cpu::CpuStorage;
-use super::{ArgReduceOp, BackendStorage, BinaryOp, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
+use super::{ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
 use crate::{DType, Error, Layout, Result};
 use context::Context;
 use pool::PooledBuffer;
@@ -306,6 +307,14 @@ impl BackendStorage for WgpuStorage {
 
     fn conv2d_weight_grad(&self, l: &Layout, g: &Self, gl: &Layout, p: &Conv2dParams, k: [usize; 2]) -> Result<Self> {
         conv::conv2d_weight_grad(context::get()?, self, l, g, gl, p, k)
+    }
+
+    fn channel_affine(terms: &[ChannelTerm<'_, Self>], shift: Option<(&Self, &Layout)>) -> Result<Self> {
+        channel::channel_affine(context::get()?, terms, shift)
+    }
+
+    fn channel_dot(&self, l: &Layout, rhs: &Self, rl: &Layout, shifts: [(&Self, &Layout); 2]) -> Result<Self> {
+        channel::channel_dot(context::get()?, self, l, rhs, rl, shifts)
     }
 
     fn max_pool2d(&self, layout: &Layout, p: &Pool2dParams) -> Result<(Self, Self)> {
