@@ -39,6 +39,15 @@ impl Device {
         Device::available().remove(0)
     }
 
+    /// Waits for the device's queued work (a no-op on the CPU, whose ops finish before they
+    /// return). For timing: GPU ops return as soon as they are submitted.
+    pub fn synchronize(&self) -> Result<()> {
+        match self {
+            Device::Cpu => Ok(()),
+            Device::Wgpu(d) => d.synchronize(),
+        }
+    }
+
     /// A one-line description, e.g. `cpu (2 threads)`.
     pub fn describe(&self) -> String {
         match self {

@@ -78,6 +78,42 @@ fn conform(name: &str, body: fn(&Device, DType) -> Vec<Tensor>) {
     }
 }
 
+/// `Device::wgpu()` names its adapter; `available()` lists wgpu before the CPU and `best()`
+/// picks it; tensors still default to the CPU; moving between devices keeps values.
+#[test]
+fn wgpu_device_is_listed_and_best() {
+    for device in devices() {
+        let text = device.describe();
+        assert!(text.starts_with("wgpu: ") && text.len() > 6, "{text}");
+        assert_eq!(device.to_string(), "wgpu");
+        let all = Device::available();
+        assert_eq!(all.first(), Some(&device), "{all:?}");
+        assert_eq!(all.last(), Some(&Device::Cpu), "{all:?}");
+        assert_eq!(Device::best(), device);
+        let x = Tensor::from_slice(&[1.5f32, -2.0, 3.25], &[3], &Device::Cpu);
+        assert_eq!(x.device(), &Device::Cpu);
+        let y = x.to_device(&device);
+        assert_eq!(y.device(), &device);
+        assert_eq!(y.to_device(&Device::Cpu).to_vec::<f32>(), vec![1.5, -2.0, 3.25]);
+        device.synchronize().unwrap();
+    }
+}
+
+/// In-place assignment (the optimisers' update) into strided views of device storage, from
+/// the same device and from the host.
+#[test]
+fn assign_into_device_views() {
+    for device in devices() {
+        let base = Tensor::zeros(&[3, 4], DType::F32, &device);
+        let src = Tensor::from_slice(&[1.0f32, 2.0, 3.0], &[3], &device);
+        base.transpose(0, 1).select(0, 2).assign(&src);
+        base.narrow(1, 3, 1)
+            .assign(&Tensor::from_slice(&[7.0f32, 8.0, 9.0], &[3, 1], &Device::Cpu));
+        let want = [0.0, 0.0, 1.0, 7.0, 0.0, 0.0, 2.0, 8.0, 0.0, 0.0, 3.0, 9.0];
+        assert_eq!(base.to_vec::<f32>(), want.map(|v| v as f32).to_vec());
+    }
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         $(
@@ -113,6 +149,7 @@ conformance!(
     channel_affine,
     channel_dot,
     batch_norm_2d_train,
+    backward_every_primitive,
 );
 
 mod bodies {
@@ -327,9 +364,19 @@ mod bodies {
         ]
     }
 
+    /// Thin shapes (3 → 4 channels, the direct kernels) and wide ones (17 → 20, the blocked
+    /// implicit products: every product has ≥ 16 rows and ≥ 64 columns).
     pub fn conv2d_and_adjoints(dev: &Device, dtype: DType) -> Vec<Tensor> {
-        let x = randn(&[2, 3, 9, 8], dtype, dev, 24);
-        let w = randn(&[4, 3, 3, 2], dtype, dev, 25);
+        let mut out = Vec::new();
+        for (cin, cout, seed) in [(3, 4, 24), (17, 20, 29)] {
+            out.extend(conv_case(dev, dtype, cin, cout, seed));
+        }
+        out
+    }
+
+    fn conv_case(dev: &Device, dtype: DType, cin: usize, cout: usize, seed: u64) -> Vec<Tensor> {
+        let x = randn(&[2, cin, 9, 8], dtype, dev, seed);
+        let w = randn(&[cout, cin, 3, 2], dtype, dev, seed + 1);
         let mut out = Vec::new();
         for p in [
             Conv2dParams::default(),
@@ -340,7 +387,7 @@ mod bodies {
             },
         ] {
             let y = x.conv2d(&w, &p);
-            let g = randn(y.shape(), dtype, dev, 26);
+            let g = randn(y.shape(), dtype, dev, seed + 2);
             out.push(g.conv2d_input_grad(&w, &p, [9, 8]));
             out.push(x.conv2d_weight_grad(&g, &p, [3, 2]));
             out.push(x.permute(&[0, 1, 3, 2]).conv2d(&w.permute(&[0, 1, 3, 2]), &p));
@@ -655,6 +702,50 @@ mod bodies {
             out.extend(second);
             out.extend([bn.running_mean.clone().unwrap(), bn.running_var.clone().unwrap()]);
         }
+        out
+    }
+
+    /// Gradients through every other differentiable primitive at once: views (permute, narrow,
+    /// broadcast), cat, pad, index-select, scatter-add, gather, where, max/min reductions, the
+    /// unary and binary functions, variance. Second order too (create_graph), so the gradient
+    /// rules' own primitives run on the device.
+    pub fn backward_every_primitive(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let a = randn(&[3, 4], dtype, dev, 80).requires_grad_(true);
+        let b = randn(&[4], dtype, dev, 81).requires_grad_(true);
+        let c = randn(&[2, 4], dtype, dev, 82).requires_grad_(true);
+        let rows = index(&[2, 0, 2], &[3], dev);
+        let cols = index(&[1, 3, 0, 3, 2, 2, 1, 0, 0, 1, 3, 2], &[3, 4], dev);
+        let x = a.permute(&[1, 0]).narrow(0, 1, 3).permute(&[1, 0]); // [3, 3], strided
+        let y = Tensor::cat(&[a.clone(), c.clone()], 0); // [5, 4]
+        let z = y.pad(&[(1, 0), (0, 2)], 0.25).index_select(0, &rows); // [3, 6]
+        let s = a.zeros_like().scatter_add(1, &cols, &a.mul(&b)); // [3, 4]
+        let w = Tensor::where_cond(&a.gt(&b), &a.sigmoid(), &b.expand(&[3, 4]).sin());
+        let terms = [
+            x.exp().sum_all(),
+            z.square().sum_all(),
+            s.pow(&Tensor::scalar(2.0, dtype, dev)).sum_all(),
+            w.cos().mean_all(),
+            a.max(&[1], false).sum_all(),
+            c.min(&[0], false).abs().sum_all(),
+            a.abs().add_scalar(0.5).sqrt().log1p().sum_all(),
+            a.maximum(&b)
+                .minimum(&b.mul_scalar(0.5))
+                .div(&b.abs().add_scalar(1.0))
+                .sum_all(),
+            a.gather(1, &cols.narrow(1, 0, 2)).tanh().sum_all(),
+            y.var(&[0], 1, false).sum_all(),
+        ];
+        let loss = terms.iter().skip(1).fold(terms[0].clone(), |acc, t| acc.add(t));
+        let g = grad(
+            std::slice::from_ref(&loss),
+            &[a.clone(), b.clone(), c.clone()],
+            None,
+            true,
+        );
+        let gg = grad(&[g[0].square().sum_all().add(&g[1].sum_all())], &[a, b, c], None, false);
+        let mut out = vec![loss];
+        out.extend(g);
+        out.extend(gg);
         out
     }
 }

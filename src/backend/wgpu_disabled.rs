@@ -25,6 +25,10 @@ impl WgpuDevice {
         match *self {}
     }
 
+    pub fn synchronize(&self) -> Result<()> {
+        match *self {}
+    }
+
     pub fn supports_f64(&self) -> bool {
         match *self {}
     }

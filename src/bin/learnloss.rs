@@ -92,7 +92,7 @@ struct TrainArgs {
     /// [default: 42]
     #[arg(long)]
     seed: Option<u64>,
-    /// cpu (cuda and wgpu once their backends land) [default: cpu]
+    /// cpu or wgpu (any Vulkan/Metal/DX12 adapter; cuda once its backend lands) [default: cpu]
     #[arg(long)]
     device: Option<String>,
     /// The results folder [default: results]

@@ -1,11 +1,14 @@
-//! Batched, strided matrix product with 16 × 16 workgroup tiles.
+//! Batched, strided matrix product: 16 × 16 threads per workgroup, each computing a 4 × 4
+//! register block of a 64 × 64 output block.
 
 use super::context::Context;
 use super::pipelines::{kernel, launch, layout_words, u32_of};
 use super::{arithmetic, wgsl_type, WgpuStorage};
 use crate::{Error, Layout, Result};
 
-const TILE: u32 = 16;
+/// Threads per workgroup side, and output rows/columns per workgroup.
+const THREADS: u32 = 16;
+const BLOCK: u32 = 64;
 
 pub(crate) fn matmul(ctx: &Context, a: &WgpuStorage, al: &Layout, b: &WgpuStorage, bl: &Layout) -> Result<WgpuStorage> {
     assert!(
@@ -30,13 +33,13 @@ pub(crate) fn matmul(ctx: &Context, a: &WgpuStorage, al: &Layout, b: &WgpuStorag
             "wgpu: matmul batch {batch} exceeds the device's {max} workgroups per dimension"
         )));
     }
-    let kern = kernel(ctx, "matmul", &[("T", wgsl_type(a.dtype).to_string())], 2, TILE)?;
+    let kern = kernel(ctx, "matmul", &[("T", wgsl_type(a.dtype).to_string())], 2, THREADS)?;
     let lay = layout_words(
         &[batch, m, n],
         &[u32_of(k)],
         &[(al.offset(), al.strides()), (bl.offset(), bl.strides())],
     );
-    let groups = [u32_of(n).div_ceil(TILE), u32_of(m).div_ceil(TILE), batch as u32];
+    let groups = [u32_of(n).div_ceil(BLOCK), u32_of(m).div_ceil(BLOCK), batch as u32];
     if groups[0] > max || groups[1] > max {
         return Err(Error::Device(format!(
             "wgpu: matmul of {m} × {n} needs more workgroups than the device allows"

@@ -10,6 +10,7 @@
 mod channel;
 mod context;
 mod conv;
+mod conv_direct;
 mod elementwise;
 mod index;
 mod layout_ops;
@@ -45,6 +46,15 @@ impl WgpuDevice {
             Ok(ctx) => ctx.describe(),
             Err(e) => e.to_string(),
         }
+    }
+
+    /// Waits until every submitted kernel has finished (ops only submit; timing needs this).
+    pub fn synchronize(&self) -> Result<()> {
+        context::get()?
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| Error::Device(format!("wgpu: waiting for the device failed: {e}")))
     }
 
     /// Whether the adapter does f64 arithmetic (SHADER_F64).

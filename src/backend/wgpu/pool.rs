@@ -37,14 +37,20 @@ impl PooledBuffer {
 }
 
 /// Sizes are rounded up to a power of two (at least 256 bytes), so buffers of nearby sizes share
-/// a class and bind-time sizes stay multiples of 4.
-fn size_class(bytes: u64) -> u64 {
-    bytes.max(256).next_power_of_two()
+/// a class and bind-time sizes stay multiples of 4. Near the adapter's largest storage binding a
+/// power of two could exceed it (kernels bind whole buffers), so there only 256-byte rounding.
+fn size_class(bytes: u64, max_binding: u64) -> u64 {
+    let class = bytes.max(256).next_power_of_two();
+    if class <= max_binding {
+        class
+    } else {
+        bytes.div_ceil(256) * 256
+    }
 }
 
 /// A buffer of at least `bytes` bytes with undefined contents.
 pub(crate) fn take(ctx: &Context, bytes: u64) -> PooledBuffer {
-    let class = size_class(bytes);
+    let class = size_class(bytes, ctx.limits.max_storage_buffer_binding_size);
     let reused = {
         let mut guard = POOL.lock().unwrap_or_else(|e| e.into_inner());
         let pool = guard.get_or_insert_with(|| Pool {
@@ -78,5 +84,19 @@ impl Drop for PooledBuffer {
             pool.idle_bytes += class;
             pool.free.entry(class).or_default().push(buffer);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size_class;
+
+    #[test]
+    fn classes_are_powers_of_two_below_the_binding_limit() {
+        assert_eq!(size_class(4, 1 << 27), 256);
+        assert_eq!(size_class(1000, 1 << 27), 1024);
+        assert_eq!(size_class(1 << 27, 1 << 27), 1 << 27);
+        // Above half the limit a power of two would not be bindable.
+        assert_eq!(size_class((1 << 26) + 4, (1 << 26) + 1000), (1 << 26) + 256);
     }
 }

@@ -20,6 +20,7 @@ fn source(name: &str) -> &'static str {
         "gather" => include_str!("../../../shaders/gather.wgsl"),
         "index_select" => include_str!("../../../shaders/index_select.wgsl"),
         "scatter_add" => include_str!("../../../shaders/scatter_add.wgsl"),
+        "conv_gemm" => include_str!("../../../shaders/conv_gemm.wgsl"),
         "conv2d" => include_str!("../../../shaders/conv2d.wgsl"),
         "conv2d_input_grad" => include_str!("../../../shaders/conv2d_input_grad.wgsl"),
         "conv2d_weight_grad" => include_str!("../../../shaders/conv2d_weight_grad.wgsl"),
