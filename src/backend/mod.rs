@@ -7,6 +7,11 @@
 
 pub mod cpu;
 mod storage;
+#[cfg(feature = "wgpu")]
+pub mod wgpu;
+#[cfg(not(feature = "wgpu"))]
+#[path = "wgpu_disabled.rs"]
+pub mod wgpu;
 
 pub use storage::Storage;
 

@@ -4,6 +4,7 @@
 //! mixed pair is a programmer error. Adding a device means adding a variant and one arm per method.
 
 use super::cpu::CpuStorage;
+use super::wgpu::WgpuStorage;
 use super::{ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
 use crate::{DType, Device, Layout, Result};
 
@@ -11,18 +12,30 @@ use crate::{DType, Device, Layout, Result};
 #[derive(Debug)]
 pub enum Storage {
     Cpu(CpuStorage),
+    Wgpu(WgpuStorage),
+}
+
+/// Operands on different devices: the front end should have refused them.
+fn mixed(op: &str, a: &Storage, b: &Storage) -> ! {
+    panic!(
+        "{op}: operands on different devices ({} and {})",
+        a.device(),
+        b.device()
+    )
 }
 
 impl Storage {
     pub fn device(&self) -> Device {
         match self {
             Storage::Cpu(_) => Device::Cpu,
+            Storage::Wgpu(s) => s.device(),
         }
     }
 
     pub fn dtype(&self) -> DType {
         match self {
             Storage::Cpu(s) => s.dtype(),
+            Storage::Wgpu(s) => s.dtype(),
         }
     }
 
@@ -30,6 +43,7 @@ impl Storage {
     pub fn from_cpu(data: CpuStorage, device: &Device) -> Result<Storage> {
         match device {
             Device::Cpu => Ok(Storage::Cpu(data)),
+            Device::Wgpu(_) => Ok(Storage::Wgpu(WgpuStorage::from_cpu(&data)?)),
         }
     }
 
@@ -37,61 +51,85 @@ impl Storage {
     pub fn to_cpu(&self, layout: &Layout) -> Result<CpuStorage> {
         match self {
             Storage::Cpu(s) => s.to_dtype(layout, s.dtype()),
+            Storage::Wgpu(s) => s.to_cpu(layout),
         }
     }
 
     pub fn to_dtype(&self, l: &Layout, dtype: DType) -> Result<Storage> {
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(s.to_dtype(l, dtype)?)),
+            Storage::Wgpu(s) => Ok(Storage::Wgpu(s.to_dtype(l, dtype)?)),
         }
     }
 
     pub fn unary(&self, l: &Layout, op: UnaryOp) -> Result<Storage> {
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(s.unary(l, op)?)),
+            Storage::Wgpu(s) => Ok(Storage::Wgpu(s.unary(l, op)?)),
         }
     }
 
     pub fn binary(&self, l: &Layout, rhs: &Storage, rl: &Layout, op: BinaryOp) -> Result<Storage> {
         match (self, rhs) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.binary(l, b, rl, op)?)),
+            (Storage::Wgpu(a), Storage::Wgpu(b)) => Ok(Storage::Wgpu(a.binary(l, b, rl, op)?)),
+            _ => mixed(op.name(), self, rhs),
         }
     }
 
     pub fn compare(&self, l: &Layout, rhs: &Storage, rl: &Layout, op: CmpOp) -> Result<Storage> {
         match (self, rhs) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.compare(l, b, rl, op)?)),
+            (Storage::Wgpu(a), Storage::Wgpu(b)) => Ok(Storage::Wgpu(a.compare(l, b, rl, op)?)),
+            _ => mixed(op.name(), self, rhs),
         }
     }
 
     pub fn where_cond(&self, l: &Layout, t: &Storage, tl: &Layout, f: &Storage, fl: &Layout) -> Result<Storage> {
         match (self, t, f) {
             (Storage::Cpu(c), Storage::Cpu(t), Storage::Cpu(f)) => Ok(Storage::Cpu(c.where_cond(l, t, tl, f, fl)?)),
+            (Storage::Wgpu(c), Storage::Wgpu(t), Storage::Wgpu(f)) => Ok(Storage::Wgpu(c.where_cond(l, t, tl, f, fl)?)),
+            (_, t, _) if t.device() != self.device() => mixed("where", self, t),
+            (_, _, f) => mixed("where", self, f),
         }
     }
 
     pub fn reduce(&self, l: &Layout, op: ReduceOp, dims: &[usize]) -> Result<Storage> {
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(s.reduce(l, op, dims)?)),
+            Storage::Wgpu(s) => Ok(Storage::Wgpu(s.reduce(l, op, dims)?)),
         }
     }
 
     pub fn arg_reduce(&self, l: &Layout, op: ArgReduceOp, dim: usize) -> Result<Storage> {
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(s.arg_reduce(l, op, dim)?)),
+            Storage::Wgpu(s) => Ok(Storage::Wgpu(s.arg_reduce(l, op, dim)?)),
         }
     }
 
     pub fn cat(parts: &[(&Storage, &Layout)], dim: usize) -> Result<Storage> {
-        match parts[0].0 {
+        let first = parts[0].0;
+        match first {
             Storage::Cpu(_) => {
                 let cpu: Vec<(&CpuStorage, &Layout)> = parts
                     .iter()
                     .map(|(s, l)| match s {
                         Storage::Cpu(c) => (c, *l),
+                        other => mixed("cat", first, other),
                     })
                     .collect();
                 Ok(Storage::Cpu(CpuStorage::cat(&cpu, dim)?))
+            }
+            Storage::Wgpu(_) => {
+                let gpu: Vec<(&WgpuStorage, &Layout)> = parts
+                    .iter()
+                    .map(|(s, l)| match s {
+                        Storage::Wgpu(c) => (c, *l),
+                        other => mixed("cat", first, other),
+                    })
+                    .collect();
+                Ok(Storage::Wgpu(WgpuStorage::cat(&gpu, dim)?))
             }
         }
     }
@@ -99,12 +137,15 @@ impl Storage {
     pub fn pad(&self, l: &Layout, pads: &[(usize, usize)], value: f64) -> Result<Storage> {
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(s.pad(l, pads, value)?)),
+            Storage::Wgpu(s) => Ok(Storage::Wgpu(s.pad(l, pads, value)?)),
         }
     }
 
     pub fn gather(&self, l: &Layout, dim: usize, index: &Storage, il: &Layout) -> Result<Storage> {
         match (self, index) {
             (Storage::Cpu(s), Storage::Cpu(i)) => Ok(Storage::Cpu(s.gather(l, dim, i, il)?)),
+            (Storage::Wgpu(s), Storage::Wgpu(i)) => Ok(Storage::Wgpu(s.gather(l, dim, i, il)?)),
+            _ => mixed("gather", self, index),
         }
     }
 
@@ -121,24 +162,35 @@ impl Storage {
             (Storage::Cpu(s), Storage::Cpu(i), Storage::Cpu(v)) => {
                 Ok(Storage::Cpu(s.scatter_add(l, dim, i, il, v, sl)?))
             }
+            (Storage::Wgpu(s), Storage::Wgpu(i), Storage::Wgpu(v)) => {
+                Ok(Storage::Wgpu(s.scatter_add(l, dim, i, il, v, sl)?))
+            }
+            _ if index.device() != self.device() => mixed("scatter_add", self, index),
+            _ => mixed("scatter_add", self, src),
         }
     }
 
     pub fn index_select(&self, l: &Layout, dim: usize, index: &Storage, il: &Layout) -> Result<Storage> {
         match (self, index) {
             (Storage::Cpu(s), Storage::Cpu(i)) => Ok(Storage::Cpu(s.index_select(l, dim, i, il)?)),
+            (Storage::Wgpu(s), Storage::Wgpu(i)) => Ok(Storage::Wgpu(s.index_select(l, dim, i, il)?)),
+            _ => mixed("index_select", self, index),
         }
     }
 
     pub fn matmul(&self, l: &Layout, rhs: &Storage, rl: &Layout) -> Result<Storage> {
         match (self, rhs) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.matmul(l, b, rl)?)),
+            (Storage::Wgpu(a), Storage::Wgpu(b)) => Ok(Storage::Wgpu(a.matmul(l, b, rl)?)),
+            _ => mixed("matmul", self, rhs),
         }
     }
 
     pub fn conv2d(&self, l: &Layout, w: &Storage, wl: &Layout, p: &Conv2dParams) -> Result<Storage> {
         match (self, w) {
             (Storage::Cpu(x), Storage::Cpu(w)) => Ok(Storage::Cpu(x.conv2d(l, w, wl, p)?)),
+            (Storage::Wgpu(x), Storage::Wgpu(w)) => Ok(Storage::Wgpu(x.conv2d(l, w, wl, p)?)),
+            _ => mixed("conv2d", self, w),
         }
     }
 
@@ -152,6 +204,8 @@ impl Storage {
     ) -> Result<Storage> {
         match (self, w) {
             (Storage::Cpu(g), Storage::Cpu(w)) => Ok(Storage::Cpu(g.conv2d_input_grad(l, w, wl, p, input_hw)?)),
+            (Storage::Wgpu(g), Storage::Wgpu(w)) => Ok(Storage::Wgpu(g.conv2d_input_grad(l, w, wl, p, input_hw)?)),
+            _ => mixed("conv2d_input_grad", self, w),
         }
     }
 
@@ -165,27 +219,43 @@ impl Storage {
     ) -> Result<Storage> {
         match (self, g) {
             (Storage::Cpu(x), Storage::Cpu(g)) => Ok(Storage::Cpu(x.conv2d_weight_grad(l, g, gl, p, kernel_hw)?)),
+            (Storage::Wgpu(x), Storage::Wgpu(g)) => Ok(Storage::Wgpu(x.conv2d_weight_grad(l, g, gl, p, kernel_hw)?)),
+            _ => mixed("conv2d_weight_grad", self, g),
         }
     }
 
     pub fn channel_affine(terms: &[ChannelTerm<'_, Storage>], shift: Option<(&Storage, &Layout)>) -> Result<Storage> {
-        match terms[0].x.0 {
+        let first = terms[0].x.0;
+        /// The term list with every storage unwrapped by `unwrap` (which refuses other devices).
+        fn unwrap_all<'a, S>(
+            terms: &[ChannelTerm<'a, Storage>],
+            shift: Option<(&'a Storage, &'a Layout)>,
+            unwrap: impl Fn(&'a Storage) -> &'a S,
+        ) -> (Vec<ChannelTerm<'a, S>>, Option<(&'a S, &'a Layout)>) {
+            let parts = terms
+                .iter()
+                .map(|t| ChannelTerm {
+                    x: (unwrap(t.x.0), t.x.1),
+                    centre: (unwrap(t.centre.0), t.centre.1),
+                    scale: (unwrap(t.scale.0), t.scale.1),
+                })
+                .collect();
+            (parts, shift.map(|(s, l)| (unwrap(s), l)))
+        }
+        match first {
             Storage::Cpu(_) => {
-                fn cpu(s: &Storage) -> &CpuStorage {
-                    match s {
-                        Storage::Cpu(c) => c,
-                    }
-                }
-                let parts: Vec<ChannelTerm<'_, CpuStorage>> = terms
-                    .iter()
-                    .map(|t| ChannelTerm {
-                        x: (cpu(t.x.0), t.x.1),
-                        centre: (cpu(t.centre.0), t.centre.1),
-                        scale: (cpu(t.scale.0), t.scale.1),
-                    })
-                    .collect();
-                let shift = shift.map(|(t, tl)| (cpu(t), tl));
+                let (parts, shift) = unwrap_all(terms, shift, |s| match s {
+                    Storage::Cpu(c) => c,
+                    other => mixed("channel_affine", first, other),
+                });
                 Ok(Storage::Cpu(CpuStorage::channel_affine(&parts, shift)?))
+            }
+            Storage::Wgpu(_) => {
+                let (parts, shift) = unwrap_all(terms, shift, |s| match s {
+                    Storage::Wgpu(g) => g,
+                    other => mixed("channel_affine", first, other),
+                });
+                Ok(Storage::Wgpu(WgpuStorage::channel_affine(&parts, shift)?))
             }
         }
     }
@@ -204,6 +274,16 @@ impl Storage {
                 rl,
                 [(sa, shifts[0].1), (sb, shifts[1].1)],
             )?)),
+            (Storage::Wgpu(a), Storage::Wgpu(b), Storage::Wgpu(sa), Storage::Wgpu(sb)) => Ok(Storage::Wgpu(
+                a.channel_dot(l, b, rl, [(sa, shifts[0].1), (sb, shifts[1].1)])?,
+            )),
+            (_, b, sa, sb) => {
+                let other = [b, sa, sb]
+                    .into_iter()
+                    .find(|s| s.device() != self.device())
+                    .unwrap_or(b);
+                mixed("channel_dot", self, other)
+            }
         }
     }
 
@@ -212,6 +292,10 @@ impl Storage {
             Storage::Cpu(s) => {
                 let (v, i) = s.max_pool2d(l, p)?;
                 Ok((Storage::Cpu(v), Storage::Cpu(i)))
+            }
+            Storage::Wgpu(s) => {
+                let (v, i) = s.max_pool2d(l, p)?;
+                Ok((Storage::Wgpu(v), Storage::Wgpu(i)))
             }
         }
     }
@@ -225,6 +309,8 @@ impl Storage {
     ) -> Result<Storage> {
         match (self, indices) {
             (Storage::Cpu(g), Storage::Cpu(i)) => Ok(Storage::Cpu(g.max_pool2d_backward(l, i, il, input_shape)?)),
+            (Storage::Wgpu(g), Storage::Wgpu(i)) => Ok(Storage::Wgpu(g.max_pool2d_backward(l, i, il, input_shape)?)),
+            _ => mixed("max_pool2d_backward", self, indices),
         }
     }
 }

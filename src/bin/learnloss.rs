@@ -92,7 +92,7 @@ struct TrainArgs {
     /// [default: 42]
     #[arg(long)]
     seed: Option<u64>,
-    /// cpu (cuda and wgpu once their backends land) [default: cpu]
+    /// cpu or wgpu (any Vulkan/Metal/DX12 adapter; cuda once its backend lands) [default: cpu]
     #[arg(long)]
     device: Option<String>,
     /// The results folder [default: results]
@@ -201,7 +201,11 @@ fn info() -> ExitCode {
     for d in Device::available() {
         println!("  {}", d.describe());
     }
-    println!("backends in this build: cpu (CUDA and wgpu backends are not part of this build yet)");
+    let wgpu = if cfg!(feature = "wgpu") { ", wgpu" } else { "" };
+    println!("backends in this build: cpu{wgpu} (the CUDA backend is not part of this build yet)");
+    if let Err(e) = Device::wgpu() {
+        println!("  wgpu unavailable: {e}");
+    }
 
     let dev = Device::Cpu;
     let mut gen = Generator::new(42);

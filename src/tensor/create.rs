@@ -227,6 +227,12 @@ impl Tensor {
         Tensor::rand(shape, dtype, device, gen).affine(high - low, low)
     }
 
+    /// A copy of the values on `device`, as a new leaf (gradients do not flow back through the
+    /// move; build the graph on the device you compute on).
+    pub fn to_device(&self, device: &Device) -> Tensor {
+        Tensor::from_cpu(self.to_cpu(), self.shape(), device)
+    }
+
     /// A contiguous host copy of the elements.
     pub(crate) fn to_cpu(&self) -> CpuStorage {
         device_ok(self.storage().to_cpu(self.layout()), "to_vec")

@@ -188,10 +188,24 @@ impl Tensor {
             self.dtype(),
             src.dtype()
         );
-        let value = device_ok(src.storage().to_cpu(src.layout()), "assign");
+        // The source is first copied out (contiguous, on its device) and its read lock dropped,
+        // so `src` may share this tensor's storage.
+        let mut value = device_ok(src.storage().to_dtype(src.layout(), src.dtype()), "assign");
+        // A value from another device (a checkpoint read on the host) moves to this one first.
+        if value.device() != *self.device() {
+            let host = device_ok(value.to_cpu(&Layout::contiguous(src.shape())), "assign");
+            value = device_ok(Storage::from_cpu(host, self.device()), "assign");
+        }
         let mut dst = self.0.storage.write();
-        let Storage::Cpu(dst) = &mut *dst;
-        crate::backend::cpu::assign_strided(dst, self.layout(), &value);
+        match (&mut *dst, &value) {
+            (Storage::Cpu(dst), Storage::Cpu(value)) => crate::backend::cpu::assign_strided(dst, self.layout(), value),
+            (Storage::Wgpu(dst), Storage::Wgpu(value)) => device_ok(dst.assign_strided(self.layout(), value), "assign"),
+            (dst, value) => panic!(
+                "assign: destination on {} and source on {}",
+                dst.device(),
+                value.device()
+            ),
+        }
     }
 
     /// Whether gradients flow into this tensor.

@@ -5,7 +5,7 @@
 use super::Method;
 use crate::data::DatasetKind;
 use crate::learnable::{Activation, BnMode, LossNetworkConfig, ObjectiveConfig, Preset, TraceDefinition, TraceMethod};
-use crate::{Error, Result};
+use crate::{Device, Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -176,16 +176,7 @@ impl TrainConfig {
         if !(self.val_fraction > 0.0 && self.val_fraction < 1.0) {
             return bad(format!("val_fraction must be in (0, 1), got {}", self.val_fraction));
         }
-        match self.device.to_ascii_lowercase().as_str() {
-            "cpu" => {}
-            "cuda" | "wgpu" => {
-                return bad(format!(
-                    "device {} is not part of this build yet (its backend is still being written); use --device cpu",
-                    self.device
-                ))
-            }
-            other => return bad(format!("unknown device {other:?} (expected cpu, cuda or wgpu)")),
-        }
+        self.device()?;
         self.dataset_kind()?;
         if self.methods.contains(&Method::Learnable) {
             // The trace definition and method must be defined for this loss network.
@@ -193,6 +184,22 @@ impl TrainConfig {
             crate::learnable::resolve_method(&net, self.trace_definition(), self.trace_method)?;
         }
         Ok(())
+    }
+
+    /// The device to train on: `cpu`, or `wgpu` (an error says what is missing when it cannot
+    /// be opened). The CPU is the default.
+    pub fn device(&self) -> Result<Device> {
+        match self.device.to_ascii_lowercase().as_str() {
+            "cpu" => Ok(Device::Cpu),
+            "wgpu" => Device::wgpu().map_err(|e| Error::Config(format!("--device wgpu cannot be used: {e}"))),
+            "cuda" => Err(Error::Config(
+                "device cuda is not part of this build yet (its backend is still being written); use --device cpu or wgpu"
+                    .into(),
+            )),
+            other => Err(Error::Config(format!(
+                "unknown device {other:?} (expected cpu, cuda or wgpu)"
+            ))),
+        }
     }
 
     /// A loss network of the configured kind with throwaway weights, for questions about its

@@ -27,7 +27,7 @@ pub fn evaluate(models: &mut RunModels, data: &Dataset, batch_size: usize) -> Re
         let mut y_pred = Vec::with_capacity(data.len());
         let order: Vec<usize> = (0..data.len()).collect();
         for chunk in order.chunks(batch_size.max(1)) {
-            let (images, labels) = data.batch(chunk, DType::F32, &Device::Cpu);
+            let (images, labels) = data.batch(chunk, DType::F32, &models.device);
             let loss = models.loss(&images, &labels, false)?;
             loss_sum += loss.task.item() * chunk.len() as f64;
             y_pred.extend(predictions(&loss.scores));
@@ -73,11 +73,12 @@ pub fn energy_curve(net: &mut LossNetwork, classes: usize) -> Vec<(f64, f64)> {
         }
     }
     let rows = labels.len();
+    let device = net.parameters().first().map_or(Device::Cpu, |w| w.device().clone());
     net.set_training(false);
     let energy = {
         let _guard = no_grad();
-        let p = Tensor::from_vec(p, &[rows, classes], &Device::Cpu);
-        let y = one_hot(&Tensor::from_vec(labels, &[rows], &Device::Cpu), classes).to_dtype(DType::F32);
+        let p = Tensor::from_vec(p, &[rows, classes], &device);
+        let y = one_hot(&Tensor::from_vec(labels, &[rows], &device), classes).to_dtype(DType::F32);
         net.energy(&p, &y).to_dtype(DType::F64).to_vec::<f64>()
     };
     net.set_training(true);

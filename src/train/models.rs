@@ -9,7 +9,7 @@ use crate::loss::{
 use crate::models::{baseline_cnn, learnable_classifier, BaselineConfig, ClassifierConfig};
 use crate::nn::{shared_generator, Module, Sequential, SharedGenerator, Spec};
 use crate::optim::{Adam, AdamConfig, Optimizer};
-use crate::{DType, Generator, Result, Tensor};
+use crate::{DType, Device, Generator, Result, Tensor};
 
 /// The loss terms of one batch; `total` is what is minimised.
 pub struct BatchLoss {
@@ -32,6 +32,8 @@ pub struct RunModels {
     pub loss_network_opt: Option<Adam>,
     pub dropout: SharedGenerator,
     pub shuffle: Generator,
+    /// Where the networks live; batches are moved here.
+    pub device: Device,
     objective: ObjectiveConfig,
     l1_alpha: f64,
     /// Class weights of weighted-ce: inverse training frequencies, mean 1.
@@ -57,7 +59,8 @@ impl RunModels {
         classes: usize,
         class_counts: &[usize],
     ) -> Result<RunModels> {
-        let spec = Spec::default();
+        let device = config.device()?;
+        let spec = Spec::new(DType::F32, device.clone());
         let mut init = Generator::new(run_seed(config.seed, method, run, 0));
         let dropout = shared_generator(run_seed(config.seed, method, run, 1));
         let shuffle = Generator::new(run_seed(config.seed, method, run, 2));
@@ -100,6 +103,7 @@ impl RunModels {
             loss_network_opt,
             dropout,
             shuffle,
+            device,
             objective: config.objective(),
             l1_alpha: config.l1_alpha,
             class_weights,

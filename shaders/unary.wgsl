@@ -1,0 +1,18 @@
+// out[i] = f(a[strided i]) for one of the UnaryOp functions, in {{T}}.
+
+@group(0) @binding(1) var<storage, read> a: array<{{T}}>;
+@group(0) @binding(2) var<storage, read_write> out: array<{{T}}>;
+
+{{MATH}}
+
+fn f(x: {{T}}) -> {{T}} {
+    {{OP}}
+}
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = linear_id(wid, nwg, lid);
+    if (i >= numel()) { return; }
+    out[i] = f(a[operand_offset(0u, i)]);
+}

@@ -1,0 +1,105 @@
+//! `learnloss train --device wgpu` end to end on a tiny MNIST-format dataset: both methods train
+//! one epoch on the wgpu device and log the same metrics as the same run on the CPU (f32, so to
+//! round-off). Skipped with a printed reason when no wgpu adapter exists, unless
+//! `LEARNLOSS_REQUIRE_WGPU=1`.
+
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_learnloss");
+
+/// A small MNIST-format dataset (IDX files): the class decides which rows are bright.
+fn write_tiny_mnist(dir: &Path, train: usize, test: usize) {
+    let write = |name: &str, count: usize, salt: usize| {
+        let mut images = vec![0, 0, 8, 3];
+        let mut labels = vec![0, 0, 8, 1];
+        for v in [count as u32, 28, 28] {
+            images.extend(v.to_be_bytes());
+        }
+        labels.extend((count as u32).to_be_bytes());
+        for i in 0..count {
+            let class = (i * 7 + salt) % 10;
+            labels.push(class as u8);
+            for p in 0..784 {
+                let bright = (p / 28) / 3 == class % 9 || (p * 31 + i * 17 + salt) % 11 == 0;
+                images.push(if bright { 200 + (p % 50) as u8 } else { (p % 7) as u8 });
+            }
+        }
+        std::fs::write(dir.join(format!("{name}-images-idx3-ubyte")), images).unwrap();
+        std::fs::write(dir.join(format!("{name}-labels-idx1-ubyte")), labels).unwrap();
+    };
+    write("train", train, 0);
+    write("t10k", test, 3);
+}
+
+fn train(data: &Path, out: &Path, device: &str) {
+    let run = Command::new(BIN)
+        .args([
+            "train",
+            "--dataset=mnist",
+            &format!("--data-dir={}", data.display()),
+            "--methods=learnable,baseline",
+            "--runs=1",
+            "--epochs=1",
+            "--batch-size=32",
+            "--quiet",
+            &format!("--device={device}"),
+            &format!("--out={}", out.display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "train --device {device} failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+fn metrics(dir: &Path) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    std::fs::read_to_string(dir.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let m = v.as_object_mut().unwrap();
+            m.remove("seconds");
+            m.clone()
+        })
+        .collect()
+}
+
+#[test]
+fn one_epoch_on_wgpu_matches_the_cpu() {
+    if let Err(e) = learnloss::Device::wgpu() {
+        if std::env::var("LEARNLOSS_REQUIRE_WGPU").is_ok_and(|v| v == "1") {
+            panic!("LEARNLOSS_REQUIRE_WGPU=1 but wgpu is unavailable: {e}");
+        }
+        eprintln!("skipping train --device wgpu: {e}");
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    write_tiny_mnist(data.path(), 96, 32);
+    let out = tempfile::tempdir().unwrap();
+    let (cpu, gpu) = (out.path().join("cpu"), out.path().join("wgpu"));
+    train(data.path(), &cpu, "cpu");
+    train(data.path(), &gpu, "wgpu");
+    let config = std::fs::read_to_string(gpu.join("config.toml")).unwrap();
+    assert!(config.contains("device = \"wgpu\""), "{config}");
+    let (want, got) = (metrics(&cpu), metrics(&gpu));
+    assert_eq!(want.len(), 2, "one epoch of each method");
+    assert_eq!(want.len(), got.len());
+    for (w, g) in want.iter().zip(&got) {
+        assert_eq!(w.keys().collect::<Vec<_>>(), g.keys().collect::<Vec<_>>());
+        for (key, wv) in w {
+            let gv = &g[key];
+            match (wv.as_f64(), gv.as_f64()) {
+                // f32 on both devices with different summation orders: agreement to round-off.
+                (Some(a), Some(b)) => assert!(
+                    (a - b).abs() <= 1e-3 * a.abs().max(1e-2),
+                    "{key}: cpu {a}, wgpu {b}\ncpu:  {w:?}\nwgpu: {g:?}"
+                ),
+                _ => assert_eq!(wv, gv, "{key}"),
+            }
+        }
+    }
+}
