@@ -9,7 +9,7 @@
 use learnloss::learnable::{
     energy_terms, Activation, BnMode, LossNetwork, LossNetworkConfig, Penalties, TraceDefinition, TraceMethod,
 };
-use learnloss::nn::{Module, Spec};
+use learnloss::nn::{BatchNorm, BatchNormConfig, Module, Spec};
 use learnloss::{grad, Conv2dParams, DType, Device, Generator, Pool2dParams, Tensor};
 
 /// The devices to check against the CPU: wgpu when an adapter exists.
@@ -145,6 +145,10 @@ conformance!(
     third_order,
     int_and_bool_ops,
     learnable_loss_terms,
+    square,
+    channel_affine,
+    channel_dot,
+    batch_norm_2d_train,
     backward_every_primitive,
     batch_norm_fused,
 );
@@ -549,6 +553,155 @@ mod bodies {
             let grads = grad(&[pen.sum()], &wrt, None, false);
             out.extend([terms.energy, terms.grad, terms.trace, pen.nonneg, pen.convex, pen.lips]);
             out.extend(grads);
+        }
+        out
+    }
+
+    pub fn square(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[7, 9], dtype, dev, 80).mul_scalar(3.0);
+        let special = Tensor::from_f64s(&[0.0, -0.0, 1e-20, -1e15, 2.5], &[5], dtype, dev);
+        vec![
+            x.square(),
+            x.transpose(0, 1).square(),
+            x.narrow(1, 2, 5).square(),
+            randn(&[1, 9], dtype, dev, 81).expand(&[4, 9]).square(),
+            randn(&[1023], dtype, dev, 82).square(),
+            special.square(),
+        ]
+    }
+
+    /// `[N, C, *]` operands of `shape` in several layouts: contiguous, built permuted (channel
+    /// dim not innermost-but-one in storage), and with the trailing dims transposed.
+    fn channel_inputs(shape: &[usize], dtype: DType, dev: &Device, seed: u64) -> Vec<Tensor> {
+        let mut out = vec![randn(shape, dtype, dev, seed)];
+        // Storage order [C, N, *], viewed as [N, C, *].
+        let mut stored = shape.to_vec();
+        stored.swap(0, 1);
+        out.push(randn(&stored, dtype, dev, seed + 1).transpose(0, 1));
+        if shape.len() >= 4 {
+            let r = shape.len();
+            let mut t = shape.to_vec();
+            t.swap(r - 2, r - 1);
+            out.push(randn(&t, dtype, dev, seed + 2).transpose(r - 2, r - 1));
+            // A channel slice of a wider tensor.
+            let mut wide = shape.to_vec();
+            wide[1] += 3;
+            out.push(randn(&wide, dtype, dev, seed + 3).narrow(1, 2, shape[1]));
+        }
+        out
+    }
+
+    /// Per-channel `[C]` vectors: contiguous, a strided column, and a broadcast scalar.
+    fn per_channel(c: usize, dtype: DType, dev: &Device, seed: u64) -> [Tensor; 3] {
+        [
+            randn(&[c], dtype, dev, seed),
+            randn(&[c, 3], dtype, dev, seed + 1).select(1, 2),
+            randn(&[1], dtype, dev, seed + 2).expand(&[c]),
+        ]
+    }
+
+    pub fn channel_affine(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let mut out = Vec::new();
+        for (shape, seed) in [
+            (vec![5, 7], 90u64),
+            (vec![2, 7, 5, 6], 100),
+            (vec![3, 7, 1023], 110),
+            (vec![1, 1, 1, 1], 120),
+        ] {
+            let c = shape[1];
+            let xs = channel_inputs(&shape, dtype, dev, seed);
+            let [m, m_col, m_bc] = per_channel(c, dtype, dev, seed + 10);
+            let [s, s_col, _] = per_channel(c, dtype, dev, seed + 20);
+            let [t, t_col, t_bc] = per_channel(c, dtype, dev, seed + 30);
+            for (k, x) in xs.iter().enumerate() {
+                let y = &xs[(k + 1) % xs.len()];
+                out.push(Tensor::channel_affine(&[(x, Some(&m), &s)], None));
+                out.push(Tensor::channel_affine(&[(x, Some(&m_col), &s)], Some(&t)));
+                out.push(Tensor::channel_affine(&[(x, None, &s_col)], Some(&t_bc)));
+                out.push(Tensor::channel_affine(
+                    &[(x, Some(&m), &s), (y, Some(&m_bc), &s_col)],
+                    None,
+                ));
+                out.push(Tensor::channel_affine(
+                    &[(x, Some(&m_col), &s_col), (y, None, &s)],
+                    Some(&t_col),
+                ));
+                // One tensor in both terms.
+                out.push(Tensor::channel_affine(
+                    &[(x, Some(&m), &s), (x, Some(&t), &s_col)],
+                    Some(&t),
+                ));
+            }
+        }
+        out
+    }
+
+    pub fn channel_dot(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let mut out = Vec::new();
+        for (shape, seed) in [
+            (vec![5, 7], 130u64),
+            (vec![2, 7, 5, 6], 140),
+            (vec![3, 7, 1023], 150),
+            (vec![300, 3], 160),
+            (vec![1, 1, 1, 1], 170),
+        ] {
+            let c = shape[1];
+            let xs = channel_inputs(&shape, dtype, dev, seed);
+            let [m, m_col, m_bc] = per_channel(c, dtype, dev, seed + 10);
+            let zero = Tensor::zeros(&[c], dtype, dev);
+            for (k, x) in xs.iter().enumerate() {
+                let y = &xs[(k + 1) % xs.len()];
+                out.push(x.channel_dot(y, &m, &m_col));
+                out.push(x.channel_dot(x, &m, &m));
+                out.push(x.channel_dot(y, &zero, &m_bc));
+            }
+        }
+        // A broadcast operand (stride 0 over N and a spatial dim), and an empty plane.
+        let b = randn(&[1, 7, 1, 5], dtype, dev, 180).expand(&[3, 7, 4, 5]);
+        let a = randn(&[3, 7, 4, 5], dtype, dev, 181);
+        let m = randn(&[7], dtype, dev, 182);
+        out.push(a.channel_dot(&b, &m, &m));
+        out.push(b.channel_dot(&b, &m.zeros_like(), &m));
+        let empty = Tensor::zeros(&[2, 4, 0], dtype, dev);
+        out.push(empty.channel_dot(&empty, &m.narrow(0, 0, 4), &m.narrow(0, 0, 4)));
+        out
+    }
+
+    /// `BatchNorm2d` in training mode (the fused op on `channel_affine` / `channel_dot`):
+    /// output, running statistics, gradients in the input, weight and bias, and a second
+    /// derivative through the input gradient; a permuted input as well.
+    pub fn batch_norm_2d_train(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let spec = Spec::new(dtype, dev.clone());
+        let mut out = Vec::new();
+        for (k, permuted) in [false, true].into_iter().enumerate() {
+            let seed = 190 + 10 * k as u64;
+            let mut bn = BatchNorm::new_2d(7, BatchNormConfig::default(), &spec);
+            let w = randn(&[7], dtype, dev, seed).requires_grad_(true);
+            let b = randn(&[7], dtype, dev, seed + 1).requires_grad_(true);
+            bn.weight = Some(w.clone());
+            bn.bias = Some(b.clone());
+            let x = if permuted {
+                randn(&[7, 4, 6, 5], dtype, dev, seed + 2).permute(&[1, 0, 3, 2])
+            } else {
+                randn(&[4, 7, 5, 6], dtype, dev, seed + 2)
+            }
+            .mul_scalar(2.0)
+            .add_scalar(0.5)
+            .requires_grad_(true);
+            let y = bn.forward(&x);
+            let g = randn(y.shape(), dtype, dev, seed + 3);
+            let loss = y.mul(&g).sum_all();
+            let grads = grad(
+                std::slice::from_ref(&loss),
+                &[x.clone(), w.clone(), b.clone()],
+                None,
+                true,
+            );
+            let second = grad(&[grads[0].square().sum_all()], &[x, w], None, false);
+            out.extend([y, loss]);
+            out.extend(grads);
+            out.extend(second);
+            out.extend([bn.running_mean.clone().unwrap(), bn.running_var.clone().unwrap()]);
         }
         out
     }

@@ -226,41 +226,35 @@ impl Storage {
 
     pub fn channel_affine(terms: &[ChannelTerm<'_, Storage>], shift: Option<(&Storage, &Layout)>) -> Result<Storage> {
         let first = terms[0].x.0;
+        /// The term list with every storage unwrapped by `unwrap` (which refuses other devices).
+        fn unwrap_all<'a, S>(
+            terms: &[ChannelTerm<'a, Storage>],
+            shift: Option<(&'a Storage, &'a Layout)>,
+            unwrap: impl Fn(&'a Storage) -> &'a S,
+        ) -> (Vec<ChannelTerm<'a, S>>, Option<(&'a S, &'a Layout)>) {
+            let parts = terms
+                .iter()
+                .map(|t| ChannelTerm {
+                    x: (unwrap(t.x.0), t.x.1),
+                    centre: (unwrap(t.centre.0), t.centre.1),
+                    scale: (unwrap(t.scale.0), t.scale.1),
+                })
+                .collect();
+            (parts, shift.map(|(s, l)| (unwrap(s), l)))
+        }
         match first {
             Storage::Cpu(_) => {
-                fn cpu<'a>(s: &'a Storage, first: &Storage) -> &'a CpuStorage {
-                    match s {
-                        Storage::Cpu(c) => c,
-                        other => mixed("channel_affine", first, other),
-                    }
-                }
-                let parts: Vec<ChannelTerm<'_, CpuStorage>> = terms
-                    .iter()
-                    .map(|t| ChannelTerm {
-                        x: (cpu(t.x.0, first), t.x.1),
-                        centre: (cpu(t.centre.0, first), t.centre.1),
-                        scale: (cpu(t.scale.0, first), t.scale.1),
-                    })
-                    .collect();
-                let shift = shift.map(|(t, tl)| (cpu(t, first), tl));
+                let (parts, shift) = unwrap_all(terms, shift, |s| match s {
+                    Storage::Cpu(c) => c,
+                    other => mixed("channel_affine", first, other),
+                });
                 Ok(Storage::Cpu(CpuStorage::channel_affine(&parts, shift)?))
             }
             Storage::Wgpu(_) => {
-                fn gpu<'a>(s: &'a Storage, first: &Storage) -> &'a WgpuStorage {
-                    match s {
-                        Storage::Wgpu(c) => c,
-                        other => mixed("channel_affine", first, other),
-                    }
-                }
-                let parts: Vec<ChannelTerm<'_, WgpuStorage>> = terms
-                    .iter()
-                    .map(|t| ChannelTerm {
-                        x: (gpu(t.x.0, first), t.x.1),
-                        centre: (gpu(t.centre.0, first), t.centre.1),
-                        scale: (gpu(t.scale.0, first), t.scale.1),
-                    })
-                    .collect();
-                let shift = shift.map(|(t, tl)| (gpu(t, first), tl));
+                let (parts, shift) = unwrap_all(terms, shift, |s| match s {
+                    Storage::Wgpu(g) => g,
+                    other => mixed("channel_affine", first, other),
+                });
                 Ok(Storage::Wgpu(WgpuStorage::channel_affine(&parts, shift)?))
             }
         }
@@ -283,9 +277,13 @@ impl Storage {
             (Storage::Wgpu(a), Storage::Wgpu(b), Storage::Wgpu(sa), Storage::Wgpu(sb)) => Ok(Storage::Wgpu(
                 a.channel_dot(l, b, rl, [(sa, shifts[0].1), (sb, shifts[1].1)])?,
             )),
-            (_, b, _, _) if b.device() != self.device() => mixed("channel_dot", self, b),
-            (_, _, sa, _) if sa.device() != self.device() => mixed("channel_dot", self, sa),
-            (_, _, _, sb) => mixed("channel_dot", self, sb),
+            (_, b, sa, sb) => {
+                let other = [b, sa, sb]
+                    .into_iter()
+                    .find(|s| s.device() != self.device())
+                    .unwrap_or(b);
+                mixed("channel_dot", self, other)
+            }
         }
     }
 

@@ -231,12 +231,28 @@ pub(crate) fn layout_words(shape: &[usize], params: &[u32], operands: &[(usize, 
 /// tensor becomes one dimension, so the shader's index arithmetic (integer division, slow on
 /// software drivers) runs once per element instead of once per dimension.
 pub(crate) fn elementwise_words(shape: &[usize], operands: &[(usize, &[usize])]) -> Vec<u32> {
+    let (merged_shape, per_operand) = merge_dims(shape, operands.iter().map(|(_, st)| *st));
+    let ops: Vec<(usize, &[usize])> = operands
+        .iter()
+        .zip(&per_operand)
+        .map(|((offset, _), st)| (*offset, st.as_slice()))
+        .collect();
+    layout_words(&merged_shape, &[], &ops)
+}
+
+/// `shape` with size-1 dims dropped and adjacent dims folded where every operand (given by its
+/// strides) walks them contiguously: the merged shape and each operand's merged strides. The
+/// elements keep their row-major order.
+pub(crate) fn merge_dims<'a>(
+    shape: &[usize],
+    operand_strides: impl Iterator<Item = &'a [usize]> + Clone,
+) -> (Vec<usize>, Vec<Vec<usize>>) {
     let mut dims: Vec<(usize, Vec<usize>)> = Vec::new();
     for (d, &size) in shape.iter().enumerate() {
         if size == 1 {
             continue;
         }
-        let strides: Vec<usize> = operands.iter().map(|(_, st)| st[d]).collect();
+        let strides: Vec<usize> = operand_strides.clone().map(|st| st[d]).collect();
         if let Some((last_size, last_strides)) = dims.last_mut() {
             // The previous (outer) dim folds into this one when, for every operand, stepping it
             // is the same as stepping this one `size` times.
@@ -253,15 +269,11 @@ pub(crate) fn elementwise_words(shape: &[usize], operands: &[(usize, &[usize])])
         dims.push((size, strides));
     }
     let merged_shape: Vec<usize> = dims.iter().map(|(s, _)| *s).collect();
-    let per_operand: Vec<Vec<usize>> = (0..operands.len())
+    let operands = operand_strides.count();
+    let per_operand: Vec<Vec<usize>> = (0..operands)
         .map(|k| dims.iter().map(|(_, st)| st[k]).collect())
         .collect();
-    let ops: Vec<(usize, &[usize])> = operands
-        .iter()
-        .zip(&per_operand)
-        .map(|((offset, _), st)| (*offset, st.as_slice()))
-        .collect();
-    layout_words(&merged_shape, &[], &ops)
+    (merged_shape, per_operand)
 }
 
 /// Sizes, strides and offsets travel as 32-bit words; larger tensors are beyond one binding.

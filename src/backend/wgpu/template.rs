@@ -24,6 +24,8 @@ fn source(name: &str) -> &'static str {
         "conv2d" => include_str!("../../../shaders/conv2d.wgsl"),
         "conv2d_input_grad" => include_str!("../../../shaders/conv2d_input_grad.wgsl"),
         "conv2d_weight_grad" => include_str!("../../../shaders/conv2d_weight_grad.wgsl"),
+        "channel_affine" => include_str!("../../../shaders/channel_affine.wgsl"),
+        "channel_dot" => include_str!("../../../shaders/channel_dot.wgsl"),
         "max_pool2d" => include_str!("../../../shaders/max_pool2d.wgsl"),
         "max_pool2d_backward" => include_str!("../../../shaders/max_pool2d_backward.wgsl"),
         other => panic!("wgpu: no shader named {other}"),
