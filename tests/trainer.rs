@@ -3,9 +3,13 @@
 //! resumed ends with the metrics of an uninterrupted run; bad flags, a missing data folder and
 //! an unwritable --out each give a one-line error and a non-zero exit.
 
+#[path = "common/tiny_mnist.rs"]
+mod tiny_mnist;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use tiny_mnist::write_tiny_mnist;
 
 const BIN: &str = env!("CARGO_BIN_EXE_learnloss");
 
@@ -92,31 +96,6 @@ fn one_epoch_on_the_embedded_data_writes_the_whole_report() {
     let again = learnloss(&["report", dir.to_str().unwrap()]);
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert!(dir.join("report.html").is_file());
-}
-
-/// A small MNIST-format dataset (IDX files): the class decides which rows are bright.
-fn write_tiny_mnist(dir: &Path, train: usize, test: usize) {
-    let write = |name: &str, count: usize, salt: usize| {
-        let mut images = vec![0, 0, 8, 3];
-        let mut labels = vec![0, 0, 8, 1];
-        for v in [count as u32, 28, 28] {
-            images.extend(v.to_be_bytes());
-        }
-        labels.extend((count as u32).to_be_bytes());
-        for i in 0..count {
-            let class = (i * 7 + salt) % 10;
-            labels.push(class as u8);
-            for p in 0..784 {
-                let row = p / 28;
-                let bright = row / 3 == class % 9 || (p * 31 + i * 17 + salt) % 11 == 0;
-                images.push(if bright { 200 + (p % 50) as u8 } else { (p % 7) as u8 });
-            }
-        }
-        std::fs::write(dir.join(format!("{name}-images-idx3-ubyte")), images).unwrap();
-        std::fs::write(dir.join(format!("{name}-labels-idx1-ubyte")), labels).unwrap();
-    };
-    write("train", train, 0);
-    write("t10k", test, 3);
 }
 
 /// Every field of every epoch and run except the timings.

@@ -3,34 +3,14 @@
 //! round-off). Skipped with a printed reason when no wgpu adapter exists, unless
 //! `LEARNLOSS_REQUIRE_WGPU=1`.
 
+#[path = "common/tiny_mnist.rs"]
+mod tiny_mnist;
+
 use std::path::Path;
 use std::process::Command;
+use tiny_mnist::write_tiny_mnist;
 
 const BIN: &str = env!("CARGO_BIN_EXE_learnloss");
-
-/// A small MNIST-format dataset (IDX files): the class decides which rows are bright.
-fn write_tiny_mnist(dir: &Path, train: usize, test: usize) {
-    let write = |name: &str, count: usize, salt: usize| {
-        let mut images = vec![0, 0, 8, 3];
-        let mut labels = vec![0, 0, 8, 1];
-        for v in [count as u32, 28, 28] {
-            images.extend(v.to_be_bytes());
-        }
-        labels.extend((count as u32).to_be_bytes());
-        for i in 0..count {
-            let class = (i * 7 + salt) % 10;
-            labels.push(class as u8);
-            for p in 0..784 {
-                let bright = (p / 28) / 3 == class % 9 || (p * 31 + i * 17 + salt) % 11 == 0;
-                images.push(if bright { 200 + (p % 50) as u8 } else { (p % 7) as u8 });
-            }
-        }
-        std::fs::write(dir.join(format!("{name}-images-idx3-ubyte")), images).unwrap();
-        std::fs::write(dir.join(format!("{name}-labels-idx1-ubyte")), labels).unwrap();
-    };
-    write("train", train, 0);
-    write("t10k", test, 3);
-}
 
 fn train(data: &Path, out: &Path, device: &str) {
     let run = Command::new(BIN)

@@ -148,15 +148,27 @@ pub(crate) fn binary(
         b.dtype
     );
     arithmetic(ctx, op.name(), a.dtype)?;
+    let subs = [
+        ("MATH", math(a.dtype).to_string()),
+        ("OP", binary_body(op).to_string()),
+        ("T", wgsl_type(a.dtype).to_string()),
+    ];
+    launch_two(ctx, "binary", &subs, (a, al), (b, bl), a.dtype)
+}
+
+/// One thread per output element of a two-operand kernel over the (common) shape of `al`.
+fn launch_two(
+    ctx: &Context,
+    shader: &'static str,
+    subs: &[(&'static str, String)],
+    (a, al): (&WgpuStorage, &Layout),
+    (b, bl): (&WgpuStorage, &Layout),
+    out_dtype: DType,
+) -> Result<WgpuStorage> {
     let n = al.numel();
-    let out = WgpuStorage::alloc(ctx, a.dtype, n)?;
+    let out = WgpuStorage::alloc(ctx, out_dtype, n)?;
     if n > 0 {
-        let subs = [
-            ("MATH", math(a.dtype).to_string()),
-            ("OP", binary_body(op).to_string()),
-            ("T", wgsl_type(a.dtype).to_string()),
-        ];
-        let k = kernel(ctx, "binary", &subs, 2, 256)?;
+        let k = kernel(ctx, shader, subs, 2, 256)?;
         let lay = words_for(al.shape(), &[al, bl]);
         launch(
             ctx,
@@ -184,26 +196,12 @@ pub(crate) fn compare(
         a.dtype, b.dtype
     );
     arithmetic(ctx, op.name(), a.dtype)?;
-    let n = al.numel();
-    let out = WgpuStorage::alloc(ctx, DType::Bool, n)?;
-    if n > 0 {
-        let subs = [
-            ("ELEM", elem_rules(a.dtype).to_string()),
-            ("CMP", cmp_body(op).to_string()),
-            ("T", wgsl_type(a.dtype).to_string()),
-        ];
-        let k = kernel(ctx, "compare", &subs, 2, 256)?;
-        let lay = words_for(al.shape(), &[al, bl]);
-        launch(
-            ctx,
-            &k,
-            &lay,
-            &[a.buffer(), b.buffer()],
-            out.buffer(),
-            grid_1d(ctx, &k, n)?,
-        );
-    }
-    Ok(out)
+    let subs = [
+        ("ELEM", elem_rules(a.dtype).to_string()),
+        ("CMP", cmp_body(op).to_string()),
+        ("T", wgsl_type(a.dtype).to_string()),
+    ];
+    launch_two(ctx, "compare", &subs, (a, al), (b, bl), DType::Bool)
 }
 
 pub(crate) fn where_cond(
