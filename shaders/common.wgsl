@@ -14,6 +14,14 @@ fn rank() -> u32 { return lay[1]; }
 fn param(k: u32) -> u32 { return lay[2u + k]; }
 fn dim_size(d: u32) -> u32 { return lay[HEADER + d]; }
 
+// Row-major coordinates (d0, d1, d2, d3) of element `i` of a rank-4 launch shape.
+fn coords4(i: u32) -> vec4<u32> {
+    let s3 = dim_size(3u);
+    let s2 = dim_size(2u);
+    let s1 = dim_size(1u);
+    return vec4<u32>(i / (s3 * s2 * s1), (i / (s3 * s2)) % s1, (i / s3) % s2, i % s3);
+}
+
 // Storage position of element `i` (row-major over the shape) of strided operand `op`.
 fn operand_offset(op: u32, i: u32) -> u32 {
     let r = rank();

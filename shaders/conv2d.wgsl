@@ -11,10 +11,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_id) lid: vec3<u32>) {
     let i = linear_id(wid, nwg, lid);
     if (i >= numel()) { return; }
-    let ow = i % dim_size(3u);
-    let oh = (i / dim_size(3u)) % dim_size(2u);
-    let co = (i / (dim_size(3u) * dim_size(2u))) % dim_size(1u);
-    let nb = i / (dim_size(3u) * dim_size(2u) * dim_size(1u));
+    let at = coords4(i);
+    let nb = at.x;
+    let co = at.y;
+    let oh = at.z;
+    let ow = at.w;
     // Every launch constant is read once into a local: software drivers do not hoist storage
     // loads out of the loops.
     let cin = param(0u);

@@ -12,10 +12,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_id) lid: vec3<u32>) {
     let i = linear_id(wid, nwg, lid);
     if (i >= numel()) { return; }
-    let iw = i % dim_size(3u);
-    let ih = (i / dim_size(3u)) % dim_size(2u);
-    let ci = (i / (dim_size(3u) * dim_size(2u))) % dim_size(1u);
-    let nb = i / (dim_size(3u) * dim_size(2u) * dim_size(1u));
+    let at = coords4(i);
+    let nb = at.x;
+    let ci = at.y;
+    let ih = at.z;
+    let iw = at.w;
     // Launch constants read once (software drivers do not hoist storage loads out of loops).
     let cout = param(0u);
     let oh_n = param(1u);

@@ -14,10 +14,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_id) lid: vec3<u32>) {
     let o = group_id(wid, nwg);
     let valid = o < numel();
-    let c = o % dim_size(3u);
-    let a = (o / dim_size(3u)) % dim_size(2u);
-    let ci = (o / (dim_size(3u) * dim_size(2u))) % dim_size(1u);
-    let co = o / (dim_size(3u) * dim_size(2u) * dim_size(1u));
+    let at = coords4(o);
+    let co = at.x;
+    let ci = at.y;
+    let a = at.z;
+    let c = at.w;
     // Launch constants read once (software drivers do not hoist storage loads out of loops).
     let h = i32(param(1u));
     let w = i32(param(2u));

@@ -13,3 +13,4 @@ mod rules;
 pub use engine::{backward, grad};
 pub use grad_mode::{enable_grad, is_enabled as is_grad_enabled, no_grad, GradModeGuard};
 pub use op::{CustomBackward, Op};
+pub(crate) use rules::when;

@@ -11,7 +11,8 @@ use super::op::Op;
 use crate::backend::{BinaryOp, ReduceOp, UnaryOp};
 use crate::Tensor;
 
-fn when(need: bool, rule: impl FnOnce() -> Tensor) -> Option<Tensor> {
+/// The rule's result where the gradient is needed (also for custom backwards).
+pub(crate) fn when(need: bool, rule: impl FnOnce() -> Tensor) -> Option<Tensor> {
     need.then(rule)
 }
 

@@ -9,7 +9,7 @@
 //! statistics it uses keep their graph back to the input, so second and third derivatives are
 //! exact (DESIGN §2: fused kernels stay differentiable).
 
-use crate::autograd::CustomBackward;
+use crate::autograd::{when, CustomBackward};
 use crate::{no_grad, Tensor};
 use std::sync::Arc;
 
@@ -87,8 +87,4 @@ impl CustomBackward for BatchNormBackward {
         }
         grads
     }
-}
-
-fn when(need: bool, rule: impl FnOnce() -> Tensor) -> Option<Tensor> {
-    need.then(rule)
 }

@@ -307,16 +307,11 @@ impl BackendStorage for CpuStorage {
     fn channel_dot(&self, layout: &Layout, rhs: &Self, rl: &Layout, shifts: [(&Self, &Layout); 2]) -> Result<Self> {
         macro_rules! run {
             ($variant:ident, $a:expr) => {{
-                let cow = |s: &Self, l: &Layout| match s {
-                    CpuStorage::$variant(v) => strided::contiguous_cow(v, l).into_owned(),
+                let [b, sa, sb] = [(rhs, rl), shifts[0], shifts[1]].map(|(s, l)| match s {
+                    CpuStorage::$variant(v) => strided::contiguous_cow(v, l),
                     _ => panic!("channel_dot: dtypes differ"),
-                };
+                });
                 let a = strided::contiguous_cow($a, layout);
-                let b = match rhs {
-                    CpuStorage::$variant(b) => strided::contiguous_cow(b, rl),
-                    _ => panic!("channel_dot: dtypes differ"),
-                };
-                let (sa, sb) = (cow(shifts[0].0, shifts[0].1), cow(shifts[1].0, shifts[1].1));
                 CpuStorage::$variant(channel::dot(layout.shape(), &a, &b, &sa, &sb))
             }};
         }
