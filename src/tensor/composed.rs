@@ -127,12 +127,4 @@ impl Tensor {
         }
         out
     }
-
-    /// `log(1 + exp(x))`, returning `x` above 20 (PyTorch's `softplus` with beta 1, threshold
-    /// 20). The exp sees `min(x, 20)` so that the unused branch never overflows into NaN
-    /// gradients.
-    pub fn softplus(&self) -> Tensor {
-        let capped = self.clamp(None, Some(20.0));
-        Tensor::where_cond(&self.gt_scalar(20.0), self, &capped.exp().log1p())
-    }
 }

@@ -11,6 +11,7 @@ mod display;
 mod indexing;
 mod nn_ops;
 mod ops;
+mod softplus;
 mod view;
 
 pub use create::{Generator, GeneratorState, HostElement};
@@ -36,7 +37,9 @@ impl TensorId {
 
 pub(crate) struct TensorImpl {
     id: TensorId,
-    storage: Arc<RwLock<Storage>>,
+    /// `None` in a graph-only handle (see [`Tensor::graph_handle`]): the record of an op whose
+    /// gradient needs only this input's shape does not keep its values alive.
+    storage: Option<Arc<RwLock<Storage>>>,
     layout: Layout,
     dtype: DType,
     device: Device,
@@ -84,17 +87,17 @@ impl Tensor {
 
     /// A view of `self`'s storage with another layout, recording `op` if `self` needs gradients.
     pub(crate) fn view_op(&self, layout: Layout, op: impl FnOnce() -> Op) -> Tensor {
-        Tensor::build(self.0.storage.clone(), layout, &[self], op)
+        Tensor::build(self.storage_arc().clone(), layout, &[self], op)
     }
 
     /// A tensor sharing `value`'s storage and layout whose graph record is `op` over `parents`.
     pub(crate) fn view_op_with_parents(value: &Tensor, parents: &[&Tensor], op: impl FnOnce() -> Op) -> Tensor {
-        Tensor::build(value.0.storage.clone(), value.0.layout.clone(), parents, op)
+        Tensor::build(value.storage_arc().clone(), value.0.layout.clone(), parents, op)
     }
 
     fn build(storage: Arc<RwLock<Storage>>, layout: Layout, parents: &[&Tensor], op: impl FnOnce() -> Op) -> Tensor {
         let track = grad_mode::is_enabled() && parents.iter().any(|p| p.requires_grad());
-        Tensor::assemble(storage, layout, track.then(op), track)
+        Tensor::assemble(storage, layout, track.then(|| op().slim()), track)
     }
 
     /// A leaf over existing storage (no graph).
@@ -109,7 +112,7 @@ impl Tensor {
         };
         Tensor(Arc::new(TensorImpl {
             id: TensorId::fresh(),
-            storage,
+            storage: Some(storage),
             layout,
             dtype,
             device,
@@ -163,12 +166,50 @@ impl Tensor {
 
     /// Whether two tensors view the same storage.
     pub fn shares_storage_with(&self, other: &Tensor) -> bool {
-        Arc::ptr_eq(&self.0.storage, &other.0.storage)
+        Arc::ptr_eq(self.storage_arc(), other.storage_arc())
     }
 
     /// Read access to the storage (several readers may hold it at once, also on one thread).
     pub(crate) fn storage(&self) -> RwLockReadGuard<'_, Storage> {
-        self.0.storage.read_recursive()
+        self.storage_arc().read_recursive()
+    }
+
+    fn storage_arc(&self) -> &Arc<RwLock<Storage>> {
+        self.0.storage.as_ref().unwrap_or_else(|| {
+            panic!(
+                "tensor of shape {:?}: its values were not kept by the graph record (a gradient rule \
+                 that needs them must keep the input, see Op::slim)",
+                self.shape()
+            )
+        })
+    }
+
+    /// False for a graph-only handle, whose values were not kept.
+    pub(crate) fn holds_values(&self) -> bool {
+        self.0.storage.is_some()
+    }
+
+    /// The handle an op's record keeps of an input whose values its gradient does not need:
+    /// the same graph identity (id, record, requires_grad) without the storage, so the values
+    /// are freed with the last user handle, as PyTorch saves only the tensors a formula reads.
+    /// Leaves that require gradients stay whole (`backward()` accumulates into them, and the
+    /// caller holds them anyway), and so do results whose own rule reads their value.
+    pub(crate) fn graph_handle(&self) -> Tensor {
+        let keep_whole =
+            self.0.storage.is_none() || (self.requires_grad() && self.op().is_none_or(|op| op.needs_output()));
+        if keep_whole {
+            return self.clone();
+        }
+        Tensor(Arc::new(TensorImpl {
+            id: self.0.id,
+            storage: None,
+            layout: self.0.layout.clone(),
+            dtype: self.0.dtype,
+            device: self.0.device.clone(),
+            op: self.0.op.clone(),
+            requires_grad: self.0.requires_grad,
+            grad: Mutex::new(None),
+        }))
     }
 
     /// Replaces the values under this tensor's layout with `src`'s (same shape and dtype), in
@@ -196,7 +237,7 @@ impl Tensor {
             let host = device_ok(value.to_cpu(&Layout::contiguous(src.shape())), "assign");
             value = device_ok(Storage::from_cpu(host, self.device()), "assign");
         }
-        let mut dst = self.0.storage.write();
+        let mut dst = self.storage_arc().write();
         match (&mut *dst, &value) {
             (Storage::Cpu(dst), Storage::Cpu(value)) => crate::backend::cpu::assign_strided(dst, self.layout(), value),
             (Storage::Wgpu(dst), Storage::Wgpu(value)) => device_ok(dst.assign_strided(self.layout(), value), "assign"),
@@ -221,12 +262,12 @@ impl Tensor {
             "requires_grad_: only float tensors can require gradients, got {}",
             self.dtype()
         );
-        Tensor::leaf(self.0.storage.clone(), self.0.layout.clone(), flag)
+        Tensor::leaf(self.storage_arc().clone(), self.0.layout.clone(), flag)
     }
 
     /// The same values, cut from the graph (shares storage).
     pub fn detach(&self) -> Tensor {
-        Tensor::leaf(self.0.storage.clone(), self.0.layout.clone(), false)
+        Tensor::leaf(self.storage_arc().clone(), self.0.layout.clone(), false)
     }
 
     /// Whether the tensor is a leaf of the graph (made by the user, not by a tracked op).
