@@ -66,6 +66,21 @@ fn first_values_of_seed_zero_are_the_known_answer_as_floats() {
     );
 }
 
+/// Values pinned by an independent (Python) implementation of the definition, across the
+/// counter's carry from the low word into the high one (block 1 of this draw is counter
+/// (0, 1, 0, 0)): the numbers the CUDA and wgpu kernels must give too.
+#[test]
+fn values_pinned_across_the_counter_carry() {
+    let mut gen = philox_generator(0xfedc_ba98_7654_3210, (1 << 32) - 1);
+    let f32s = Tensor::rand_philox(&[6], DType::F32, &CPU, &mut gen).to_vec::<f32>();
+    let top24: [u32; 6] = [0x911323, 0xc2bf8a, 0x216325, 0x6c5c3e, 0x4f9c66, 0xb1a460];
+    assert_eq!(f32s, top24.map(|x| x as f32 / 16_777_216.0).to_vec());
+    let mut gen = philox_generator(0xfedc_ba98_7654_3210, (1 << 32) - 1);
+    let f64s = Tensor::rand_philox(&[3], DType::F64, &CPU, &mut gen).to_vec::<f64>();
+    let top53: [u64; 3] = [0x12_2264_72b8_57f1, 0x4_2c64_a16d_8b87, 0x9_f38c_c016_348c];
+    assert_eq!(f64s, top53.map(|x| x as f64 / 2f64.powi(53)).to_vec());
+}
+
 /// Element i is a pure function of (seed, offset, i): the same under 1, 2 and 5 threads, and
 /// equal to the scalar definition everywhere (also across the 64-bit counter's wrap).
 #[test]
