@@ -26,8 +26,8 @@ fn mul_wide(a: u32, b: u32) -> vec2<u32> {
 fn philox4x32_10(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
     var c = counter;
     var k = key;
-    for (var round = 0u; round < 10u; round++) {
-        if (round > 0u) {
+    for (var r = 0u; r < 10u; r++) {
+        if (r > 0u) {
             k = k + vec2<u32>(0x9E3779B9u, 0xBB67AE85u);
         }
         let p0 = mul_wide(0xD2511F53u, c.x);

@@ -136,7 +136,7 @@ fn philox_draws_are_bit_identical() {
             }
             let streams = [(0, 0), (0xfedc_ba98_7654_3210, (1 << 32) - 5), (u64::MAX, u64::MAX - 2)];
             for (seed, offset) in streams {
-                for n in [1, 7, 1023, 65537] {
+                for n in [0, 1, 7, 1023, 65537] {
                     let draw = |dev: &Device| {
                         let mut gen = philox_generator(seed, offset);
                         let first = Tensor::rand_philox(&[n], dtype, dev, &mut gen);
