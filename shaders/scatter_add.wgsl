@@ -1,9 +1,16 @@
-// out[o] = base[o] + Σ src[j] over index positions j that agree with o off `dim` and whose index
-// equals o[dim]. Gathering per output instead of scattering: deterministic, no float atomics,
-// and the terms are added in index order like the CPU. Launch shape = base (output) shape,
+// out[o] = base[o] ⊕ src[j] over index positions j that agree with o off `dim` and whose index
+// equals o[dim], ⊕ being `combine`: the dtype's sum (wrapping on int64's word pair) or, for
+// bool, logical or. Gathering per output instead of scattering: deterministic, no atomics, and
+// the terms are combined in index order like the CPU. Launch shape = base (output) shape,
 // operand 0 = base; params: 0 = dim, 1 = the index's length along dim, 2 = where the index and
 // source descriptions start: [index offset, index strides (rank), src offset, src strides,
 // index shape (rank)].
+
+{{ELEM}}
+
+fn combine(acc: {{T}}, v: {{T}}) -> {{T}} {
+    return {{COMBINE}};
+}
 
 @group(0) @binding(1) var<storage, read> base: array<{{T}}>;
 @group(0) @binding(2) var<storage, read> index: array<u32>;
@@ -44,7 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         let sstride = lay[ex + 2u + r + dim];
         for (var j = 0u; j < len; j++) {
             if (index[2u * (ioff + j * istride)] == want) {
-                acc = acc + src[soff + j * sstride];
+                acc = combine(acc, src[soff + j * sstride]);
             }
         }
     }

@@ -157,6 +157,9 @@ fn model_buffers_and_adam_state_round_trip_and_continue_identically() {
     }
     let mut gen = Generator::new(42);
     gen.normal();
+    // Both streams moved: the Philox offset (dropout's masks) must round-trip too.
+    gen.philox_draw(10, DType::F32);
+    assert_ne!(gen.state().philox_offset, 0);
     let extra = BTreeMap::from([("epoch".to_string(), "3".to_string())]);
     save_training_checkpoint(&dir, &[("", &model)], &[("adam", &opt)], &[("data", &gen)], &extra).unwrap();
     assert!(dir.join(COMPLETE_MARKER).is_file());

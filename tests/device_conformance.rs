@@ -10,7 +10,7 @@ use learnloss::learnable::{
     energy_terms, Activation, BnMode, LossNetwork, LossNetworkConfig, Penalties, TraceDefinition, TraceMethod,
 };
 use learnloss::nn::{BatchNorm, BatchNormConfig, Module, Spec};
-use learnloss::{grad, Conv2dParams, DType, Device, Generator, Pool2dParams, Tensor};
+use learnloss::{grad, Conv2dParams, DType, Device, Generator, GeneratorState, Pool2dParams, Tensor};
 
 /// The devices to check against the CPU: wgpu when an adapter exists.
 fn devices() -> Vec<Device> {
@@ -114,6 +114,51 @@ fn assign_into_device_views() {
     }
 }
 
+/// A generator whose Philox stream has key `seed` and next counter block `offset`.
+fn philox_generator(seed: u64, offset: u64) -> Generator {
+    Generator::from_state(&GeneratorState {
+        philox_seed: seed,
+        philox_offset: offset,
+        ..Generator::new(0).state()
+    })
+}
+
+/// The random primitive draws on the device bit for bit what the CPU draws: odd sizes, a key
+/// with both words set, a counter whose low word carries into the high one, and the 64-bit
+/// counter's wrap to zero (seed 0 at offset 0 is Random123's first known answer).
+#[test]
+fn philox_draws_are_bit_identical() {
+    for device in devices() {
+        for dtype in [DType::F32, DType::F64] {
+            if !supports(&device, dtype) {
+                eprintln!("philox: {device} has no {dtype}; skipped");
+                continue;
+            }
+            let streams = [(0, 0), (0xfedc_ba98_7654_3210, (1 << 32) - 5), (u64::MAX, u64::MAX - 2)];
+            for (seed, offset) in streams {
+                for n in [0, 1, 7, 1023, 65537] {
+                    let draw = |dev: &Device| {
+                        let mut gen = philox_generator(seed, offset);
+                        let first = Tensor::rand_philox(&[n], dtype, dev, &mut gen);
+                        let second = Tensor::rand_philox(&[3, n], dtype, dev, &mut gen);
+                        (first, second)
+                    };
+                    let (want, got) = (draw(&Device::Cpu), draw(&device));
+                    for (k, (g, w)) in [(&got.0, &want.0), (&got.1, &want.1)].into_iter().enumerate() {
+                        let what = format!("philox {dtype} seed {seed:#x} offset {offset:#x} n {n} draw {k}");
+                        assert_eq!(g.device(), &device, "{what}: result left the device");
+                        assert_eq!(g.shape(), w.shape(), "{what}");
+                        let (gv, wv) = (g.to_f64_vec(), w.to_f64_vec());
+                        if let Some(i) = (0..gv.len()).find(|&i| gv[i].to_bits() != wv[i].to_bits()) {
+                            panic!("{what}: element {i} is {}, the CPU draws {}", gv[i], wv[i]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         $(
@@ -144,6 +189,8 @@ conformance!(
     backward_conv_pool,
     third_order,
     int_and_bool_ops,
+    int_and_bool_scatter_add,
+    dropout_and_its_gradient,
     learnable_loss_terms,
     square,
     channel_affine,
@@ -496,6 +543,59 @@ mod bodies {
             Tensor::where_cond(&mask, &mask.eq(&mask), &mask),
             mask.ne(&i.gt_scalar(0.0)),
         ]
+    }
+
+    /// Scatter-add into int64 (word pairs on wgpu: values beyond 32 bits, both signs, carries
+    /// between the words, wrapping at 2^63) and bool (adding is logical or), with strided
+    /// indices and sources.
+    pub fn int_and_bool_scatter_add(dev: &Device, _dtype: DType) -> Vec<Tensor> {
+        let base = index(&[1 << 40, -1, 7, u32::MAX as i64, i64::MAX, -(1 << 35)], &[2, 3], dev);
+        let src = index(
+            &[1, 1, -(1 << 33), 5_000_000_000, 1, -2, 3, i64::MIN, 9, 4],
+            &[2, 5],
+            dev,
+        );
+        let idx = index(&[0, 1, 2, 2, 0, 1, 1, 0, 2, 2], &[2, 5], dev);
+        let bools = Tensor::from_f64s(&[0.0, 1.0, 0.0, 0.0, 0.0, 1.0], &[2, 3], DType::Bool, dev);
+        let bsrc = Tensor::from_f64s(
+            &[1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0],
+            &[2, 5],
+            DType::Bool,
+            dev,
+        );
+        vec![
+            base.scatter_add(1, &idx.narrow(1, 0, 3), &src.narrow(1, 0, 3)),
+            base.scatter_add(1, &idx.narrow(1, 1, 4).contiguous(), &src.narrow(1, 1, 4)),
+            base.transpose(0, 1).scatter_add(
+                0,
+                &idx.narrow(1, 0, 3).transpose(0, 1),
+                &src.narrow(1, 2, 3).transpose(0, 1),
+            ),
+            base.scatter_add(
+                0,
+                &index(&[1, 0, 1], &[1, 3], dev),
+                &src.narrow(1, 0, 3).narrow(0, 1, 1),
+            ),
+            bools.scatter_add(1, &idx.narrow(1, 0, 3), &bsrc.narrow(1, 0, 3)),
+            bools.scatter_add(1, &idx.narrow(1, 2, 3), &bsrc.narrow(1, 2, 3)),
+            bools.transpose(0, 1).scatter_add(
+                0,
+                &idx.narrow(1, 0, 3).transpose(0, 1),
+                &bsrc.narrow(1, 1, 3).transpose(0, 1),
+            ),
+        ]
+    }
+
+    /// Dropout draws its mask on the device from the Philox stream: the same mask as the CPU
+    /// (so the same values), and gradients through it, at odd sizes and a carrying offset.
+    pub fn dropout_and_its_gradient(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        let x = randn(&[7, 13], dtype, dev, 60).requires_grad_(true);
+        let mut gen = philox_generator(5, (1 << 32) - 7);
+        let y = learnloss::nn::functional::dropout(&x, 0.3, true, &mut gen);
+        let z = learnloss::nn::functional::dropout(&x.transpose(0, 1), 0.5, true, &mut gen);
+        let loss = y.square().sum_all().add(&z.sum_all());
+        let g = grad(std::slice::from_ref(&loss), std::slice::from_ref(&x), None, false);
+        vec![y, z, loss, g[0].clone()]
     }
 
     /// The learnable loss's energy, gradient, trace (each definition and method), penalties and

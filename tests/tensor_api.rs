@@ -1158,6 +1158,13 @@ fn gather_scatter_add_index_select() {
         &Tensor::from_vec(vec![5i64, 6, 7], &[3], &DEV),
     );
     assert_eq!(si.to_vec::<i64>(), vec![7, 0, 11]);
+    // Bool scatter-add is logical or (PyTorch's): true + true stays true, nothing unsets.
+    let sb = Tensor::from_vec(vec![false, true, false, false], &[4], &DEV).scatter_add(
+        0,
+        &Tensor::from_vec(vec![0i64, 0, 1, 2], &[4], &DEV),
+        &Tensor::from_vec(vec![true, true, false, false], &[4], &DEV),
+    );
+    assert_eq!(sb.to_vec::<bool>(), vec![true, true, false, false]);
 
     let m = iota(&[3, 2]);
     let rows = m.index_select(0, &Tensor::from_vec(vec![2i64, 0, 2], &[3], &DEV));

@@ -6,6 +6,7 @@
 //! autograd state.
 
 pub mod cpu;
+pub mod philox;
 mod storage;
 #[cfg(feature = "wgpu")]
 pub mod wgpu;
@@ -13,6 +14,7 @@ pub mod wgpu;
 #[path = "wgpu_disabled.rs"]
 pub mod wgpu;
 
+pub use philox::PhiloxDraw;
 pub use storage::Storage;
 
 use crate::{DType, Layout, Result};
@@ -155,7 +157,15 @@ pub struct ChannelTerm<'a, S> {
 /// end, so a backend may assume consistent arguments. Methods return `Result` because a device
 /// can fail (out of memory, a lost driver) even when the arguments are right.
 pub trait BackendStorage: Sized + Send + Sync {
+    /// The handle new storage is created on (`()` for the host).
+    type Device;
+
     fn dtype(&self) -> DType;
+    /// `numel` uniform values in `[0, 1)` of float `dtype`, contiguous: element `i` is
+    /// [`PhiloxDraw::f32_at`]/[`PhiloxDraw::f64_at`]`(i)` of `draw`, bit for bit (the rule is in
+    /// [`philox`]), whatever the device or its thread count. Dropout's masks and any other random
+    /// tensor drawn where it lives.
+    fn rand_uniform(device: &Self::Device, numel: usize, dtype: DType, draw: PhiloxDraw) -> Result<Self>;
     /// A contiguous copy converted to `dtype` (same dtype: a plain contiguous copy).
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self>;
     fn unary(&self, layout: &Layout, op: UnaryOp) -> Result<Self>;

@@ -5,7 +5,10 @@
 
 use super::cpu::CpuStorage;
 use super::wgpu::WgpuStorage;
-use super::{ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
+use super::{
+    ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, PhiloxDraw, Pool2dParams, ReduceOp,
+    UnaryOp,
+};
 use crate::{DType, Device, Layout, Result};
 
 /// Storage on some device.
@@ -44,6 +47,14 @@ impl Storage {
         match device {
             Device::Cpu => Ok(Storage::Cpu(data)),
             Device::Wgpu(_) => Ok(Storage::Wgpu(WgpuStorage::from_cpu(&data)?)),
+        }
+    }
+
+    /// `numel` uniform values in `[0, 1)` drawn on `device` (see [`BackendStorage::rand_uniform`]).
+    pub fn rand_uniform(device: &Device, numel: usize, dtype: DType, draw: PhiloxDraw) -> Result<Storage> {
+        match device {
+            Device::Cpu => Ok(Storage::Cpu(CpuStorage::rand_uniform(&(), numel, dtype, draw)?)),
+            Device::Wgpu(d) => Ok(Storage::Wgpu(WgpuStorage::rand_uniform(d, numel, dtype, draw)?)),
         }
     }
 

@@ -3,7 +3,10 @@
 //! says how to get it.
 
 use super::cpu::CpuStorage;
-use super::{ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
+use super::{
+    ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, PhiloxDraw, Pool2dParams, ReduceOp,
+    UnaryOp,
+};
 use crate::{DType, Error, Layout, Result};
 
 /// No value exists: this build has no wgpu backend.
@@ -53,6 +56,11 @@ impl WgpuStorage {
 }
 
 impl BackendStorage for WgpuStorage {
+    type Device = WgpuDevice;
+
+    fn rand_uniform(device: &WgpuDevice, _: usize, _: DType, _: PhiloxDraw) -> Result<Self> {
+        match *device {}
+    }
     fn dtype(&self) -> DType {
         match *self {}
     }

@@ -7,7 +7,8 @@
 //!   metadata holds `format: pt` and the caller's `extra` entries as `extra.<key>`.
 //! - [`OPTIMIZER_FILE`]: every optimiser's [`Optimizer::state_dict`], names prefixed likewise.
 //! - [`RNG_FILE`]: no tensors; the metadata holds each generator's state as `<name>.seed` (64
-//!   hex digits) and `<name>.word_pos` (decimal), exact where safetensors has no u128.
+//!   hex digits), `<name>.word_pos`, `<name>.philox_seed` and `<name>.philox_offset` (decimal),
+//!   exact where safetensors has no u128.
 //! - [`COMPLETE_MARKER`]: written last.
 //!
 //! Robustness to being killed at any point: everything is written (and fsynced) into a sibling

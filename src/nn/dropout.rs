@@ -1,5 +1,6 @@
 //! `nn.Dropout` with its own seeded generator, so runs are reproducible and the trainer can save
-//! and restore the random state with a checkpoint.
+//! and restore the random state with a checkpoint. Masks come from the generator's Philox stream
+//! and are drawn on the input's device (the same mask on every device).
 
 use super::repr::py_float;
 use super::{functional, Module};

@@ -127,7 +127,9 @@ pub fn dropout(input: &Tensor, p: f64, training: bool, gen: &mut Generator) -> T
     if p == 1.0 {
         return input.mul_scalar(0.0);
     }
-    let keep = Tensor::rand(input.shape(), input.dtype(), input.device(), gen)
+    // Drawn on the input's device from the generator's Philox stream: no mask crosses from
+    // the host, and every device draws the same mask.
+    let keep = Tensor::rand_philox(input.shape(), input.dtype(), input.device(), gen)
         .lt_scalar(1.0 - p)
         .mask_to(input.dtype())
         .mul_scalar(1.0 / (1.0 - p));

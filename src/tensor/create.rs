@@ -2,7 +2,8 @@
 
 use super::{device_ok, Tensor};
 use crate::backend::cpu::CpuStorage;
-use crate::backend::Storage;
+use crate::backend::philox::blocks_used;
+use crate::backend::{PhiloxDraw, Storage};
 use crate::{DType, Device, Layout};
 use parking_lot::RwLock;
 use rand::{RngExt, SeedableRng};
@@ -57,10 +58,15 @@ impl HostElement for bool {
     }
 }
 
-/// A seeded random generator (ChaCha8), reproducible across runs and platforms.
+/// A seeded random generator with two streams: ChaCha8 on the host (parameter initialisation,
+/// shuffling, [`Tensor::rand`]/[`Tensor::randn`]), and a Philox counter for values drawn on a
+/// tensor's own device ([`Tensor::rand_philox`], dropout masks), like PyTorch's CPU generator and
+/// its CUDA `philox_seed_offset`. The streams are independent: drawing from one never moves the
+/// other. Both are reproducible across runs, platforms and devices.
 #[derive(Clone, Debug)]
 pub struct Generator {
     rng: ChaCha8Rng,
+    philox: PhiloxDraw,
 }
 
 /// The full state of a [`Generator`], to save beside a checkpoint.
@@ -68,12 +74,18 @@ pub struct Generator {
 pub struct GeneratorState {
     pub seed: [u8; 32],
     pub word_pos: u128,
+    /// The Philox stream's key and next counter block.
+    pub philox_seed: u64,
+    pub philox_offset: u64,
 }
 
 impl Generator {
+    /// The host stream is ChaCha8 seeded from `seed`; the Philox stream has key `seed` and
+    /// starts at counter block 0.
     pub fn new(seed: u64) -> Generator {
         Generator {
             rng: ChaCha8Rng::seed_from_u64(seed),
+            philox: PhiloxDraw { seed, offset: 0 },
         }
     }
 
@@ -81,13 +93,29 @@ impl Generator {
         GeneratorState {
             seed: self.rng.get_seed(),
             word_pos: self.rng.get_word_pos(),
+            philox_seed: self.philox.seed,
+            philox_offset: self.philox.offset,
         }
     }
 
     pub fn from_state(state: &GeneratorState) -> Generator {
         let mut rng = ChaCha8Rng::from_seed(state.seed);
         rng.set_word_pos(state.word_pos);
-        Generator { rng }
+        Generator {
+            rng,
+            philox: PhiloxDraw {
+                seed: state.philox_seed,
+                offset: state.philox_offset,
+            },
+        }
+    }
+
+    /// Reserves the Philox counter blocks of a draw of `numel` values of `dtype` and names them:
+    /// the next draw starts after them.
+    pub fn philox_draw(&mut self, numel: usize, dtype: DType) -> PhiloxDraw {
+        let draw = self.philox;
+        self.philox.offset = self.philox.offset.wrapping_add(blocks_used(numel, dtype));
+        draw
     }
 
     /// A uniform value in `[0, 1)`.
@@ -205,6 +233,20 @@ impl Tensor {
             other => panic!("rand: expected a float dtype, got {other}"),
         };
         Tensor::from_cpu(data, shape, device)
+    }
+
+    /// Uniform values in `[0, 1)` drawn on `device` itself from `gen`'s Philox stream (nothing
+    /// crosses from the host): the same values on every device, for any thread count. The
+    /// values are fixed by the generator's Philox state, not by its host stream (see
+    /// [`crate::backend::philox`] for the exact rule).
+    pub fn rand_philox(shape: &[usize], dtype: DType, device: &Device, gen: &mut Generator) -> Tensor {
+        assert!(dtype.is_float(), "rand_philox: expected a float dtype, got {dtype}");
+        let n: usize = shape.iter().product();
+        let storage = device_ok(
+            Storage::rand_uniform(device, n, dtype, gen.philox_draw(n, dtype)),
+            "rand_philox",
+        );
+        Tensor::leaf(Arc::new(RwLock::new(storage)), Layout::contiguous(shape), false)
     }
 
     /// Standard normal values.

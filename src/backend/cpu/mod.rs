@@ -9,12 +9,16 @@ mod elementwise;
 mod index;
 mod matmul;
 mod pool;
+mod random;
 mod reduce;
 pub(crate) mod strided;
 
 pub use element::{Element, FloatElement};
 
-use super::{ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
+use super::{
+    ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, PhiloxDraw, Pool2dParams, ReduceOp,
+    UnaryOp,
+};
 use crate::{DType, Layout, Result};
 
 /// Host storage of one dtype.
@@ -116,6 +120,16 @@ impl CpuStorage {
 }
 
 impl BackendStorage for CpuStorage {
+    type Device = ();
+
+    fn rand_uniform(_: &(), numel: usize, dtype: DType, draw: PhiloxDraw) -> Result<Self> {
+        Ok(match dtype {
+            DType::F32 => CpuStorage::F32(random::uniform_f32(numel, draw)),
+            DType::F64 => CpuStorage::F64(random::uniform_f64(numel, draw)),
+            other => panic!("rand_uniform: expected a float dtype, got {other}"),
+        })
+    }
+
     fn dtype(&self) -> DType {
         match self {
             CpuStorage::F32(_) => DType::F32,
@@ -216,8 +230,12 @@ impl BackendStorage for CpuStorage {
             (CpuStorage::F32(b), CpuStorage::F32(s)) => CpuStorage::F32(index::scatter_add(b, l, dim, idx, il, s, sl)),
             (CpuStorage::F64(b), CpuStorage::F64(s)) => CpuStorage::F64(index::scatter_add(b, l, dim, idx, il, s, sl)),
             (CpuStorage::I64(b), CpuStorage::I64(s)) => CpuStorage::I64(index::scatter_add(b, l, dim, idx, il, s, sl)),
+            // PyTorch's bool scatter-add: adding is logical or.
+            (CpuStorage::Bool(b), CpuStorage::Bool(s)) => {
+                CpuStorage::Bool(index::scatter_add(b, l, dim, idx, il, s, sl))
+            }
             (a, b) => panic!(
-                "scatter_add: base and source must share a number dtype, got {} and {}",
+                "scatter_add: base and source must share a dtype, got {} and {}",
                 a.dtype(),
                 b.dtype()
             ),

@@ -1,11 +1,13 @@
 //! Index ops with int64 indices (read as their low 32-bit word): gather, scatter-add,
 //! index-select. Gather and index-select move any dtype as words; scatter-add gathers per output
-//! (no float atomics in WGSL) and so adds in index order, deterministically.
+//! (no atomics: WGSL has none for floats or word pairs) and so adds in index order,
+//! deterministically, in every dtype: floats, int64 (wrapping, on the word pair) and bool
+//! (logical or, PyTorch's and the CPU's).
 
 use super::context::Context;
 use super::layout_ops::copy_contiguous;
 use super::pipelines::{grid_1d, kernel, launch, layout_words, u32_of};
-use super::{arithmetic, unsupported, wgsl_type, words, WgpuStorage};
+use super::{arithmetic, elem_rules, wgsl_type, words, WgpuStorage};
 use crate::{DType, Layout, Result};
 
 fn index_dtype(op: &str, index: &WgpuStorage) {
@@ -61,12 +63,9 @@ pub(crate) fn scatter_add(
     index_dtype("scatter_add", index);
     assert_eq!(
         a.dtype, src.dtype,
-        "scatter_add: base and source must share a number dtype, got {} and {}",
+        "scatter_add: base and source must share a dtype, got {} and {}",
         a.dtype, src.dtype
     );
-    if !a.dtype.is_float() {
-        return Err(unsupported("scatter_add", "for int64 or bool tensors (float only)"));
-    }
     arithmetic(ctx, "scatter_add", a.dtype)?;
     let n = l.numel();
     if il.numel() == 0 {
@@ -74,7 +73,18 @@ pub(crate) fn scatter_add(
     }
     let out = WgpuStorage::alloc(ctx, a.dtype, n)?;
     if n > 0 {
-        let k = kernel(ctx, "scatter_add", &[("T", wgsl_type(a.dtype).to_string())], 3, 256)?;
+        // Bool words are 0 or 1, so or-ing the words is logical or.
+        let combine = if a.dtype == DType::Bool {
+            "acc | v"
+        } else {
+            "e_add(acc, v)"
+        };
+        let subs = [
+            ("ELEM", elem_rules(a.dtype).to_string()),
+            ("COMBINE", combine.to_string()),
+            ("T", wgsl_type(a.dtype).to_string()),
+        ];
+        let k = kernel(ctx, "scatter_add", &subs, 3, 256)?;
         let mut lay = layout_words(
             l.shape(),
             &[dim as u32, u32_of(il.shape()[dim]), 0],

@@ -18,11 +18,15 @@ mod matmul;
 mod maxpool;
 mod pipelines;
 mod pool;
+mod random;
 mod reduce;
 mod template;
 
 use super::cpu::CpuStorage;
-use super::{ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, Pool2dParams, ReduceOp, UnaryOp};
+use super::{
+    ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, PhiloxDraw, Pool2dParams, ReduceOp,
+    UnaryOp,
+};
 use crate::{DType, Error, Layout, Result};
 use context::Context;
 use pool::PooledBuffer;
@@ -96,11 +100,6 @@ pub(crate) fn wgsl_type(dtype: DType) -> &'static str {
         DType::I64 => "vec2<u32>",
         DType::Bool => "u32",
     }
-}
-
-/// The error of an op the wgpu backend does not run yet (so a partial backend is honest).
-pub(crate) fn unsupported(op: &str, what: &str) -> Error {
-    Error::Device(format!("wgpu: {op} is not implemented on the wgpu backend {what}"))
 }
 
 /// Checks the adapter can do arithmetic in `dtype`.
@@ -247,6 +246,12 @@ impl WgpuStorage {
 }
 
 impl BackendStorage for WgpuStorage {
+    type Device = WgpuDevice;
+
+    fn rand_uniform(_: &WgpuDevice, numel: usize, dtype: DType, draw: PhiloxDraw) -> Result<Self> {
+        random::uniform(context::get()?, numel, dtype, draw)
+    }
+
     fn dtype(&self) -> DType {
         self.dtype
     }

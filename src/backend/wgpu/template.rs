@@ -28,6 +28,7 @@ fn source(name: &str) -> &'static str {
         "channel_dot" => include_str!("../../../shaders/channel_dot.wgsl"),
         "max_pool2d" => include_str!("../../../shaders/max_pool2d.wgsl"),
         "max_pool2d_backward" => include_str!("../../../shaders/max_pool2d_backward.wgsl"),
+        "philox" => include_str!("../../../shaders/philox.wgsl"),
         other => panic!("wgpu: no shader named {other}"),
     }
 }
