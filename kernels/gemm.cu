@@ -17,6 +17,20 @@
 //
 // Limits (checked by the launcher): M, N, K < 2^30; element offsets are 64-bit.
 
+// One matrix operand of matmul: element (g, r, c) of a batch of matrices sits at
+// offset + g·batch_stride + r·row_stride + c·col_stride. Mirrored by `GemmOperand` in
+// src/backend/cuda/matmul.rs (same fields, same order).
+struct GemmOperand {
+    ll_i64 offset, batch_stride, row_stride, col_stride;
+};
+
+// The geometry every convolution direction shares: x [nb, ci, h, w], w [co, ci, kh, kw],
+// y [nb, co, oh, ow]; stride, padding, dilation per axis. Passed by value; mirrored by
+// `ConvGeometry` in src/backend/cuda/conv.rs (same fields, same order).
+struct ConvGeo {
+    int nb, ci, h, w, co, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw;
+};
+
 namespace gemm {
 
 constexpr int BK = 16;
@@ -172,13 +186,13 @@ __device__ __forceinline__ void tiled(P& p, int M, int N, int K, ll_i64 groups, 
 
 // ---- batched strided matmul: C[g] = A[g]·B[g], A [M, K], B [K, N], C contiguous [M, N] ----
 
+
 template <typename T>
 struct Matmul {
     const T* a;
     const T* b;
     T* c;
-    ll_i64 a_off, a_sb, a_sm, a_sk;
-    ll_i64 b_off, b_sb, b_sk, b_sn;
+    GemmOperand as, bs;
     ll_i64 groups;
     int M, N;
     bool ak, bn;
@@ -187,49 +201,37 @@ struct Matmul {
     T* cg;
 
     __device__ void set_group(ll_i64 g, int split) {
-        ag = a + a_off + g * a_sb;
-        bg = b + b_off + g * b_sb;
+        ag = a + as.offset + g * as.batch_stride;
+        bg = b + bs.offset + g * bs.batch_stride;
         cg = c + ((ll_i64)split * groups + g) * M * N;
     }
     __device__ bool a_k_fast() const { return ak; }
     __device__ bool b_n_fast() const { return bn; }
-    __device__ T load_a(int m, int k) { return load(ag + m * a_sm + k * a_sk); }
-    __device__ T load_b(int k, int n) { return load(bg + k * b_sk + n * b_sn); }
+    __device__ T load_a(int m, int k) { return load(ag + m * as.row_stride + k * as.col_stride); }
+    __device__ T load_b(int k, int n) { return load(bg + k * bs.row_stride + n * bs.col_stride); }
     __device__ void store(int m, int n, T v) { cg[(ll_i64)m * N + n] = v; }
 };
 
 template <typename T, int BM, int BN, int TM, int TN>
-__device__ __forceinline__ void matmul(const T* a, const T* b, T* c, int batch, int M, int N, int K,
-                                       ll_i64 a_off, ll_i64 a_sb, ll_i64 a_sm, ll_i64 a_sk,
-                                       ll_i64 b_off, ll_i64 b_sb, ll_i64 b_sk, ll_i64 b_sn,
-                                       int splits, int k_chunk) {
+__device__ __forceinline__ void matmul(T* c, const T* a, const GemmOperand& as, const T* b, const GemmOperand& bs,
+                                       int batch, int M, int N, int K, int splits, int k_chunk) {
     Matmul<T> p;
     p.a = a;
     p.b = b;
     p.c = c;
-    p.a_off = a_off;
-    p.a_sb = a_sb;
-    p.a_sm = a_sm;
-    p.a_sk = a_sk;
-    p.b_off = b_off;
-    p.b_sb = b_sb;
-    p.b_sk = b_sk;
-    p.b_sn = b_sn;
+    p.as = as;
+    p.bs = bs;
     p.groups = batch;
     p.M = M;
     p.N = N;
     // Coalesce along the unit stride: k for a row-major A, m for a transposed one.
-    p.ak = a_sk == 1 || a_sm != 1;
-    p.bn = b_sn == 1 || b_sk != 1;
+    p.ak = as.col_stride == 1 || as.row_stride != 1;
+    p.bn = bs.col_stride == 1 || bs.row_stride != 1;
     tiled<T, BM, BN, TM, TN>(p, M, N, K, batch, splits, k_chunk);
 }
 
 // ---- conv2d as implicit GEMMs (contiguous operands, groups = 1) ----
 
-// The geometry every direction shares: x [NB, CI, H, W], w [CO, CI, KH, KW], y [NB, CO, OH, OW].
-struct ConvGeo {
-    int nb, ci, h, w, co, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw;
-};
 
 // Forward: y[n, o, oy, ox] = Σ_{c, i, j} w[o, c, i, j]·x[n, c, oy·sh - ph + i·dh, ox·sw - pw + j·dw].
 // M = CO, columns = NB·OH·OW (n, oy, ox), K = CI·KH·KW (c, i, j).
@@ -429,32 +431,27 @@ __device__ __forceinline__ void splitk_reduce(const T* partials, T* out, int spl
 
 // ---- exported kernels: f32 and f64 instantiations, output first as in the other kernel files ----
 
-// matmul(c, a, b, …): c [batch, M, N] (or the partials [splits, batch, M, N]); 64 × 64 tiles of
-// 4 × 4 a thread, and 128 × 128 tiles of 8 × 8 for large products.
-#define GEMM_MATMUL(T, S)                                                                                    \
-    extern "C" __global__ void __launch_bounds__(256)                                                        \
-        matmul_##S(T* c, const T* a, const T* b, int batch, int M, int N, int K, ll_i64 a_off, ll_i64 a_sb, \
-                   ll_i64 a_sm, ll_i64 a_sk, ll_i64 b_off, ll_i64 b_sb, ll_i64 b_sk, ll_i64 b_sn, int splits, \
-                   int k_chunk) {                                                                            \
-        gemm::matmul<T, 64, 64, 4, 4>(a, b, c, batch, M, N, K, a_off, a_sb, a_sm, a_sk, b_off, b_sb, b_sk,   \
-                                      b_sn, splits, k_chunk);                                                \
-    }                                                                                                        \
-    extern "C" __global__ void __launch_bounds__(256)                                                        \
-        matmul_128_##S(T* c, const T* a, const T* b, int batch, int M, int N, int K, ll_i64 a_off,          \
-                       ll_i64 a_sb, ll_i64 a_sm, ll_i64 a_sk, ll_i64 b_off, ll_i64 b_sb, ll_i64 b_sk,        \
-                       ll_i64 b_sn, int splits, int k_chunk) {                                               \
-        gemm::matmul<T, 128, 128, 8, 8>(a, b, c, batch, M, N, K, a_off, a_sb, a_sm, a_sk, b_off, b_sb, b_sk, \
-                                        b_sn, splits, k_chunk);                                              \
+// matmul(c, a, a_desc, b, b_desc, batch, M, N, K, splits, k_chunk): c [batch, M, N] (or the
+// partials [splits, batch, M, N]); 64 × 64 tiles of 4 × 4 a thread, or 128 × 128 tiles of
+// 8 × 8 for large products.
+#define GEMM_MATMUL(T, S)                                                                                      \
+    extern "C" __global__ void __launch_bounds__(256)                                                          \
+        matmul_##S(T* c, const T* a, GemmOperand as, const T* b, GemmOperand bs, int batch, int M, int N,     \
+                   int K, int splits, int k_chunk) {                                                           \
+        gemm::matmul<T, 64, 64, 4, 4>(c, a, as, b, bs, batch, M, N, K, splits, k_chunk);                       \
+    }                                                                                                          \
+    extern "C" __global__ void __launch_bounds__(256)                                                          \
+        matmul_128_##S(T* c, const T* a, GemmOperand as, const T* b, GemmOperand bs, int batch, int M, int N, \
+                       int K, int splits, int k_chunk) {                                                       \
+        gemm::matmul<T, 128, 128, 8, 8>(c, a, as, b, bs, batch, M, N, K, splits, k_chunk);                     \
     }
 LL_FOR_FLOATS(GEMM_MATMUL)
 
-// conv2d(y, x, w, …), conv2d_input_grad(dx, dy, w, …), conv2d_weight_grad(dw, x, dy, …): the
-// output (or its partials [splits, …]) first, then the two operands, then the geometry.
+// conv2d(y, x, w, geo, …), conv2d_input_grad(dx, dy, w, geo, …), conv2d_weight_grad(dw, x, dy,
+// geo, …): the output (or its partials [splits, …]) first, then the two operands.
 #define GEMM_CONV_ONE(NAME, S, T)                                                                          \
     extern "C" __global__ void __launch_bounds__(256)                                                      \
-        NAME##_##S(T* out, const T* p0, const T* p1, int nb, int ci, int h, int w, int co, int kh, int kw, \
-                   int oh, int ow, int sh, int sw, int ph, int pw, int dh, int dw, int splits, int k_chunk) { \
-        const gemm::ConvGeo g{nb, ci, h, w, co, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw};                   \
+        NAME##_##S(T* out, const T* p0, const T* p1, ConvGeo g, int splits, int k_chunk) {                 \
         gemm::NAME<T>(p0, p1, out, g, splits, k_chunk);                                                    \
     }
 #define GEMM_CONV(T, S)                       \

@@ -1,6 +1,18 @@
 // 2-D max-pool with PyTorch's int64 indices (the position inside each H·W plane) and its
 // adjoint, both with the CPU backend's exact results (src/backend/cpu/pool.rs).
 
+// A strided [N, C, H, W] operand: element (n, c, y, x) sits at
+// offset + n·sn + c·sc + y·sh + x·sw. Mirrored by `Nchw` in src/backend/cuda/pool.rs.
+struct Nchw {
+    ll_i64 offset, sn, sc, sh, sw;
+};
+
+// Max-pool geometry: input planes h × w, output planes oh × ow, window kh × kw with stride,
+// padding and dilation per axis; c channels. Mirrored by `PoolGeometry` in src/backend/cuda/pool.rs.
+struct PoolGeo {
+    int c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw;
+};
+
 // (plane, oy, ox) of output element i of [planes, OH, OW]: 32-bit divisions when the count
 // allows (several times cheaper than 64-bit ones).
 __device__ __forceinline__ void pool_decode(ll_i64 i, ll_i64 n, int oh, int ow, ll_i64* plane, int* oy, int* ox) {
@@ -19,31 +31,29 @@ __device__ __forceinline__ void pool_decode(ll_i64 i, ll_i64 n, int oh, int ow, 
 }
 
 // One thread per output element of [NB, C, OH, OW] (n_out of them, grid-stride). The input is
-// any strided [NB, C, H, W] (x_off, xs0..xs3); both outputs are contiguous. The window is
+// any strided [NB, C, H, W]; both outputs are contiguous. The window is
 // scanned in memory order and a later value wins when it is greater or NaN: the first maximum
 // on ties, the last NaN if there is one — the CPU's and PyTorch's rule.
 template <class T>
-__device__ void max_pool2d_body(T* out, ll_i64* idx, const T* x, ll_i64 x_off, ll_i64 xs0, ll_i64 xs1, ll_i64 xs2,
-                                ll_i64 xs3, int c, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
-                                int ph, int pw, int dh, int dw, ll_i64 n_out) {
+__device__ void max_pool2d_body(T* out, ll_i64* idx, const T* x, const Nchw& xs, const PoolGeo& g, ll_i64 n_out) {
     LL_FOR_EACH(i, n_out) {
         ll_i64 plane;
         int oy, ox;
-        pool_decode(i, n_out, oh, ow, &plane, &oy, &ox);
-        const ll_i64 nb = plane / c, ch = plane - nb * c;
-        const T* base = x + x_off + nb * xs0 + ch * xs1;
+        pool_decode(i, n_out, g.oh, g.ow, &plane, &oy, &ox);
+        const ll_i64 nb = plane / g.c, ch = plane - nb * g.c;
+        const T* base = x + xs.offset + nb * xs.sn + ch * xs.sc;
         T best = LlLimits<T>::lowest();
         ll_i64 best_i = -1;
-        for (int a = 0; a < kh; ++a) {
-            const int iy = oy * sh + a * dh - ph;
-            if (iy < 0 || iy >= h) continue;
-            for (int b = 0; b < kw; ++b) {
-                const int ix = ox * sw + b * dw - pw;
-                if (ix < 0 || ix >= w) continue;
-                const T v = base[iy * xs2 + ix * xs3];
+        for (int a = 0; a < g.kh; ++a) {
+            const int iy = oy * g.sh + a * g.dh - g.ph;
+            if (iy < 0 || iy >= g.h) continue;
+            for (int b = 0; b < g.kw; ++b) {
+                const int ix = ox * g.sw + b * g.dw - g.pw;
+                if (ix < 0 || ix >= g.w) continue;
+                const T v = base[iy * xs.sh + ix * xs.sw];
                 if (best_i < 0 || v > best || ll_is_nan(v)) {
                     best = v;
-                    best_i = (ll_i64)iy * w + ix;
+                    best_i = (ll_i64)iy * g.w + ix;
                 }
             }
         }
@@ -58,13 +68,11 @@ __device__ void max_pool2d_body(T* out, ll_i64* idx, const T* x, ll_i64 x_off, l
 // group (__match_any_sync); its lowest lane adds the group's gradients in lane order to the
 // running value. So every input element receives its additions in the CPU's order, starting
 // from zero — bit-identical sums, no atomics, no shared state between warps. The gradient and
-// the indices are any strided [NB, C, OH, OW] (offset, strides 0..3). An index outside the
+// the indices are any strided [NB, C, OH, OW]. An index outside the
 // plane is recorded in the fault record and skipped.
 template <class T>
-__device__ void max_pool2d_backward_body(T* dx, const T* g, ll_i64 g_off, ll_i64 gs0, ll_i64 gs1, ll_i64 gs2,
-                                         ll_i64 gs3, const ll_i64* idx, ll_i64 i_off, ll_i64 is0, ll_i64 is1,
-                                         ll_i64 is2, ll_i64 is3, ll_i64 planes, int c, int hw, int oh, int ow,
-                                         ll_u64* fault) {
+__device__ void max_pool2d_backward_body(T* dx, const T* g, const Nchw& gs, const ll_i64* idx, const Nchw& is,
+                                         ll_i64 planes, int c, int hw, int oh, int ow, ll_u64* fault) {
     const unsigned full = 0xffffffffu;
     const int lane = threadIdx.x & 31;
     const ll_i64 warps_per_block = blockDim.x >> 5;
@@ -76,8 +84,8 @@ __device__ void max_pool2d_backward_body(T* dx, const T* g, ll_i64 g_off, ll_i64
         T* dst = dx + plane * hw;
         for (int j = lane; j < hw; j += 32) dst[j] = T(0);
         __syncwarp();
-        const T* gp = g + g_off + nb * gs0 + ch * gs1;
-        const ll_i64* ip = idx + i_off + nb * is0 + ch * is1;
+        const T* gp = g + gs.offset + nb * gs.sn + ch * gs.sc;
+        const ll_i64* ip = idx + is.offset + nb * is.sn + ch * is.sc;
         for (int j0 = 0; j0 < ohw; j0 += 32) {
             const int j = j0 + lane;
             bool valid = j < ohw;
@@ -85,8 +93,8 @@ __device__ void max_pool2d_backward_body(T* dx, const T* g, ll_i64 g_off, ll_i64
             ll_i64 at = -1;
             if (valid) {
                 const int oy = j / ow, ox = j % ow;
-                gv = gp[oy * gs2 + ox * gs3];
-                at = ip[oy * is2 + ox * is3];
+                gv = gp[oy * gs.sh + ox * gs.sw];
+                at = ip[oy * is.sh + ox * is.sw];
                 if (at < 0 || at >= hw) {
                     ll_report_index_fault(fault, LL_FAULT_MAX_POOL2D_BACKWARD, at, hw, 2);
                     valid = false;
@@ -109,18 +117,12 @@ __device__ void max_pool2d_backward_body(T* dx, const T* g, ll_i64 g_off, ll_i64
 }
 
 #define LL_MAX_POOL2D(T, S)                                                                                      \
-    extern "C" __global__ void max_pool2d_##S(T* out, ll_i64* idx, const T* x, ll_i64 x_off, ll_i64 xs0,         \
-                                              ll_i64 xs1, ll_i64 xs2, ll_i64 xs3, int c, int h, int w, int oh,   \
-                                              int ow, int kh, int kw, int sh, int sw, int ph, int pw, int dh,    \
-                                              int dw, ll_i64 n_out) {                                            \
-        max_pool2d_body<T>(out, idx, x, x_off, xs0, xs1, xs2, xs3, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, \
-                           dw, n_out);                                                                           \
+    extern "C" __global__ void max_pool2d_##S(T* out, ll_i64* idx, const T* x, Nchw xs, PoolGeo g, ll_i64 n_out) { \
+        max_pool2d_body<T>(out, idx, x, xs, g, n_out);                                                           \
     }                                                                                                            \
-    extern "C" __global__ void max_pool2d_backward_##S(                                                          \
-        T* dx, const T* g, ll_i64 g_off, ll_i64 gs0, ll_i64 gs1, ll_i64 gs2, ll_i64 gs3, const ll_i64* idx,      \
-        ll_i64 i_off, ll_i64 is0, ll_i64 is1, ll_i64 is2, ll_i64 is3, ll_i64 planes, int c, int hw, int oh,      \
-        int ow, ll_u64* fault) {                                                                                 \
-        max_pool2d_backward_body<T>(dx, g, g_off, gs0, gs1, gs2, gs3, idx, i_off, is0, is1, is2, is3, planes, c, \
-                                    hw, oh, ow, fault);                                                          \
+    extern "C" __global__ void max_pool2d_backward_##S(T* dx, const T* g, Nchw gs, const ll_i64* idx, Nchw is,   \
+                                                       ll_i64 planes, int c, int hw, int oh, int ow,             \
+                                                       ll_u64* fault) {                                          \
+        max_pool2d_backward_body<T>(dx, g, gs, idx, is, planes, c, hw, oh, ow, fault);                           \
     }
 LL_FOR_FLOATS(LL_MAX_POOL2D)
