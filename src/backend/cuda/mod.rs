@@ -8,13 +8,17 @@
 //! builds and runs without CUDA; [`CudaDevice::open`] then says what is missing.
 
 mod alloc;
+mod channel;
 mod context;
+mod conv;
 mod elementwise;
 mod fault;
+mod gemm;
 mod index;
 mod launch;
 mod layout_ops;
-mod pending;
+mod matmul;
+mod pool;
 mod reduce;
 mod sources;
 mod strided;
@@ -306,34 +310,34 @@ impl BackendStorage for CudaStorage {
     }
 
     fn matmul(&self, layout: &Layout, rhs: &Self, rl: &Layout) -> Result<Self> {
-        pending::matmul(self, layout, rhs, rl)
+        matmul::matmul(self, layout, rhs, rl)
     }
 
     fn conv2d(&self, layout: &Layout, w: &Self, wl: &Layout, p: &Conv2dParams) -> Result<Self> {
-        pending::conv2d(self, layout, w, wl, p)
+        conv::conv2d(self, layout, w, wl, p)
     }
 
     fn conv2d_input_grad(&self, l: &Layout, w: &Self, wl: &Layout, p: &Conv2dParams, hw: [usize; 2]) -> Result<Self> {
-        pending::conv2d_input_grad(self, l, w, wl, p, hw)
+        conv::conv2d_input_grad(self, l, w, wl, p, hw)
     }
 
     fn conv2d_weight_grad(&self, l: &Layout, g: &Self, gl: &Layout, p: &Conv2dParams, k: [usize; 2]) -> Result<Self> {
-        pending::conv2d_weight_grad(self, l, g, gl, p, k)
+        conv::conv2d_weight_grad(self, l, g, gl, p, k)
     }
 
     fn channel_affine(terms: &[ChannelTerm<'_, Self>], shift: Option<(&Self, &Layout)>) -> Result<Self> {
-        pending::channel_affine(terms, shift)
+        channel::channel_affine(terms, shift)
     }
 
     fn channel_dot(&self, l: &Layout, rhs: &Self, rl: &Layout, shifts: [(&Self, &Layout); 2]) -> Result<Self> {
-        pending::channel_dot(self, l, rhs, rl, shifts)
+        channel::channel_dot(self, l, rhs, rl, shifts)
     }
 
     fn max_pool2d(&self, layout: &Layout, p: &Pool2dParams) -> Result<(Self, Self)> {
-        pending::max_pool2d(self, layout, p)
+        pool::max_pool2d(self, layout, p)
     }
 
     fn max_pool2d_backward(&self, l: &Layout, indices: &Self, il: &Layout, input_shape: &[usize]) -> Result<Self> {
-        pending::max_pool2d_backward(self, l, indices, il, input_shape)
+        pool::max_pool2d_backward(self, l, indices, il, input_shape)
     }
 }

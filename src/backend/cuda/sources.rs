@@ -18,10 +18,13 @@ pub const COMMON: &str = include_str!("../../../kernels/common.cuh");
 pub const KERNEL_FILES: &[(&str, &str)] = &[
     ("arg_reduce", include_str!("../../../kernels/arg_reduce.cu")),
     ("binary", include_str!("../../../kernels/binary.cu")),
+    ("channel", include_str!("../../../kernels/channel.cu")),
     ("compare", include_str!("../../../kernels/compare.cu")),
     ("convert", include_str!("../../../kernels/convert.cu")),
     ("copy", include_str!("../../../kernels/copy.cu")),
+    ("gemm", include_str!("../../../kernels/gemm.cu")),
     ("index", include_str!("../../../kernels/index.cu")),
+    ("max_pool2d", include_str!("../../../kernels/max_pool2d.cu")),
     ("reduce", include_str!("../../../kernels/reduce.cu")),
     ("unary", include_str!("../../../kernels/unary.cu")),
     ("where", include_str!("../../../kernels/where.cu")),
