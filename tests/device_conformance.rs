@@ -3,8 +3,9 @@
 //! exactly. Bodies cover each primitive forward, backward through autograd, non-contiguous
 //! (permuted, sliced) and broadcast inputs, and odd sizes.
 //!
-//! A device that is absent is skipped with a printed reason, unless `LEARNLOSS_REQUIRE_WGPU=1`,
-//! which makes its absence a failure (CI sets it).
+//! A device that is absent is skipped with a printed reason, unless `LEARNLOSS_REQUIRE_WGPU=1` /
+//! `LEARNLOSS_REQUIRE_CUDA=1`, which make its absence a failure (CI sets the first; a GPU
+//! machine the second).
 
 use learnloss::learnable::{
     energy_terms, Activation, BnMode, LossNetwork, LossNetworkConfig, Penalties, TraceDefinition, TraceMethod,
@@ -12,18 +13,29 @@ use learnloss::learnable::{
 use learnloss::nn::{BatchNorm, BatchNormConfig, Module, Spec};
 use learnloss::{grad, Conv2dParams, DType, Device, Generator, Pool2dParams, Tensor};
 
-/// The devices to check against the CPU: wgpu when an adapter exists.
+fn required(var: &str) -> bool {
+    std::env::var(var).is_ok_and(|v| v == "1")
+}
+
+/// The devices to check against the CPU: CUDA device 0 when there is one, wgpu when an
+/// adapter exists.
 fn devices() -> Vec<Device> {
-    match Device::wgpu() {
-        Ok(d) => vec![d],
-        Err(e) => {
-            if std::env::var("LEARNLOSS_REQUIRE_WGPU").is_ok_and(|v| v == "1") {
-                panic!("LEARNLOSS_REQUIRE_WGPU=1 but wgpu is unavailable: {e}");
-            }
-            eprintln!("skipping wgpu conformance: {e}");
-            Vec::new()
+    let mut found = Vec::new();
+    for (name, var, open) in [
+        (
+            "cuda",
+            "LEARNLOSS_REQUIRE_CUDA",
+            (|| Device::cuda(0)) as fn() -> learnloss::Result<Device>,
+        ),
+        ("wgpu", "LEARNLOSS_REQUIRE_WGPU", Device::wgpu),
+    ] {
+        match open() {
+            Ok(d) => found.push(d),
+            Err(e) if required(var) => panic!("{var}=1 but {name} is unavailable: {e}"),
+            Err(e) => eprintln!("skipping {name} conformance: {e}"),
         }
     }
+    found
 }
 
 fn supports(device: &Device, dtype: DType) -> bool {
@@ -78,24 +90,75 @@ fn conform(name: &str, body: fn(&Device, DType) -> Vec<Tensor>) {
     }
 }
 
-/// `Device::wgpu()` names its adapter; `available()` lists wgpu before the CPU and `best()`
-/// picks it; tensors still default to the CPU; moving between devices keeps values.
+/// Each GPU device names itself; `available()` lists CUDA devices, then wgpu, then the CPU, and
+/// `best()` picks the first; tensors still default to the CPU; moving between devices keeps
+/// values.
 #[test]
-fn wgpu_device_is_listed_and_best() {
+fn gpu_devices_are_listed_and_best() {
+    let all = Device::available();
+    assert_eq!(all.last(), Some(&Device::Cpu), "{all:?}");
+    assert_eq!(Device::best(), all[0]);
+    let rank = |d: &Device| match d {
+        Device::Cuda(_) => 0,
+        Device::Wgpu(_) => 1,
+        Device::Cpu => 2,
+    };
+    assert!(all.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])), "{all:?}");
     for device in devices() {
         let text = device.describe();
-        assert!(text.starts_with("wgpu: ") && text.len() > 6, "{text}");
-        assert_eq!(device.to_string(), "wgpu");
-        let all = Device::available();
-        assert_eq!(all.first(), Some(&device), "{all:?}");
-        assert_eq!(all.last(), Some(&Device::Cpu), "{all:?}");
-        assert_eq!(Device::best(), device);
+        let name = match &device {
+            Device::Cuda(d) => format!("cuda:{}", d.ordinal()),
+            _ => "wgpu".to_string(),
+        };
+        assert!(
+            text.starts_with(&format!("{name}: ")) && text.len() > name.len() + 2,
+            "{text}"
+        );
+        assert_eq!(device.to_string(), name);
+        assert!(all.contains(&device), "{device} missing from {all:?}");
         let x = Tensor::from_slice(&[1.5f32, -2.0, 3.25], &[3], &Device::Cpu);
         assert_eq!(x.device(), &Device::Cpu);
         let y = x.to_device(&device);
         assert_eq!(y.device(), &device);
         assert_eq!(y.to_device(&Device::Cpu).to_vec::<f32>(), vec![1.5, -2.0, 3.25]);
         device.synchronize().unwrap();
+    }
+}
+
+/// Without CUDA, asking for a CUDA device is an error that says what is missing (the driver
+/// library, NVRTC, the device, or the feature), not a panic; with CUDA, an ordinal past the
+/// last device is such an error.
+#[test]
+fn cuda_open_errors_say_what_is_missing() {
+    let missing = |e: learnloss::Error| {
+        let msg = e.to_string();
+        let named = [
+            "driver library",
+            "NVRTC",
+            "ordinal",
+            "no CUDA backend",
+            "no usable device",
+        ]
+        .iter()
+        .any(|what| msg.contains(what));
+        assert!(
+            msg.contains("cuda") && named,
+            "the error should say what is missing: {msg}"
+        );
+        msg
+    };
+    match Device::cuda(0) {
+        Ok(device) => {
+            assert!(matches!(device, Device::Cuda(_)));
+            let msg = missing(Device::cuda(4096).expect_err("no machine has 4097 GPUs"));
+            assert!(msg.contains("4096"), "{msg}");
+        }
+        Err(e) => {
+            let first = missing(e);
+            // The failure is remembered: asking again answers the same, without probing again.
+            assert_eq!(Device::cuda(0).unwrap_err().to_string(), first);
+            assert!(!Device::available().iter().any(|d| matches!(d, Device::Cuda(_))));
+        }
     }
 }
 
