@@ -101,7 +101,7 @@ __device__ __forceinline__ ll_u8 ll_plus(ll_u8 a, ll_u8 b) { return (ll_u8)(a | 
 __device__ __forceinline__ double ll_to_f64(float x) { return (double)x; }
 __device__ __forceinline__ double ll_to_f64(double x) { return x; }
 __device__ __forceinline__ double ll_to_f64(ll_i64 x) { return (double)x; }
-__device__ __forceinline__ double ll_to_f64(ll_u8 x) { return x ? 1.0 : 0.0; }
+__device__ __forceinline__ double ll_to_f64(ll_u8 x) { return (double)x; }
 
 template <class T> __device__ __forceinline__ T ll_from_f64(double v);
 template <> __device__ __forceinline__ float ll_from_f64<float>(double v) { return (float)v; }

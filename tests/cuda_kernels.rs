@@ -1,5 +1,6 @@
 //! Every CUDA kernel file compiles: NVRTC compiles each `kernels/*.cu` (behind the prelude, the
-//! same code path as the module cache) for `compute_90`, with no GPU or driver needed. A broken
+//! same code path as the module cache) for `compute_90` (PTX) and `sm_90` (CUBIN, what the module
+//! cache builds on an H100/H200), with no GPU or driver needed. A broken
 //! kernel therefore fails CI even though CI has no GPU.
 //!
 //! Without NVRTC (libnvrtc.so on the library path) the tests skip with a printed reason, unless
@@ -23,12 +24,9 @@ fn nvrtc_or_skip(test: &str) -> bool {
     false
 }
 
-#[test]
-fn every_kernel_file_compiles_for_compute_90() {
-    if !nvrtc_or_skip("every_kernel_file_compiles_for_compute_90") {
-        return;
-    }
-    let results = cuda::compile_all_kernels(ARCH).expect("NVRTC is available");
+/// Compiles every kernel file for `arch`; panics with every failing file's log.
+fn compile_all(arch: &str) {
+    let results = cuda::compile_all_kernels(arch).expect("NVRTC is available");
     assert!(!results.is_empty(), "no kernel files are registered");
     let failures: Vec<String> = results
         .iter()
@@ -36,9 +34,25 @@ fn every_kernel_file_compiles_for_compute_90() {
         .collect();
     assert!(
         failures.is_empty(),
-        "kernels that do not compile:\n{}",
+        "kernels that do not compile for {arch}:\n{}",
         failures.join("\n\n")
     );
+}
+
+#[test]
+fn every_kernel_file_compiles_for_compute_90() {
+    if nvrtc_or_skip("every_kernel_file_compiles_for_compute_90") {
+        compile_all(ARCH);
+    }
+}
+
+/// The device path compiles to a CUBIN for the real architecture (sm_90 on an H100/H200):
+/// register allocation and the assembler run too.
+#[test]
+fn every_kernel_file_assembles_for_sm_90() {
+    if nvrtc_or_skip("every_kernel_file_assembles_for_sm_90") {
+        compile_all("sm_90");
+    }
 }
 
 /// A .cu file missing from KERNEL_FILES would be neither compiled by these tests nor loadable.

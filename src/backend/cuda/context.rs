@@ -19,7 +19,7 @@ pub struct Context {
     pub ctx: Arc<CudaContext>,
     /// The stream every kernel, copy and free of this device runs on.
     pub stream: Arc<CudaStream>,
-    /// The virtual architecture kernels are compiled for, e.g. `compute_90`.
+    /// The architecture kernels are compiled for (to CUBIN), e.g. `sm_90`.
     pub arch: String,
     pub name: String,
     pub total_mem: usize,
@@ -100,7 +100,7 @@ fn open(ordinal: usize) -> std::result::Result<Context, String> {
     };
     Ok(Context {
         ordinal,
-        arch: format!("compute_{major}{minor}"),
+        arch: format!("sm_{major}{minor}"),
         name,
         total_mem,
         modules: Mutex::new(HashMap::new()),
@@ -137,7 +137,7 @@ impl Context {
         let ptx = sources::compile_file(file, &self.arch)?;
         let module = self.ctx.load_module(ptx).map_err(|e| {
             Error::Device(format!(
-                "cuda: device {}: loading the PTX of kernels/{file}.cu failed: {e}",
+                "cuda: device {}: loading the compiled kernels/{file}.cu failed: {e}",
                 self.ordinal
             ))
         })?;
@@ -165,7 +165,7 @@ impl Context {
         fault::check(&self.stream, &mut self.fault_record.lock())
     }
 
-    /// `NVIDIA H100 80GB HBM3 (compute_90, 79 GiB)`.
+    /// `NVIDIA H100 80GB HBM3 (sm_90, 79 GiB)`.
     pub fn describe(&self) -> String {
         format!("{} ({}, {} GiB)", self.name, self.arch, self.total_mem >> 30)
     }

@@ -195,6 +195,10 @@ impl CudaStorage {
     pub fn to_cpu(&self, layout: &Layout) -> Result<CpuStorage> {
         let ctx = self.ctx();
         let n = layout.numel();
+        if n == 0 {
+            ctx.synchronize()?;
+            return Ok(CpuStorage::full(0, 0.0, self.dtype));
+        }
         let data = layout_ops::contiguous(self, layout)?;
         let (src, start) = data.storage_and_offset();
         let size = self.dtype.size_in_bytes();
@@ -202,28 +206,25 @@ impl CudaStorage {
         let stream = &ctx.stream;
         let fail =
             |e: cudarc::driver::DriverError| Error::Device(format!("cuda: reading back {n} elements failed: {e}"));
-        let out = if n == 0 {
-            CpuStorage::full(0, 0.0, self.dtype)
-        } else {
-            // SAFETY (each transmute): the view covers exactly n elements of the element type.
-            match self.dtype {
-                DType::F32 => CpuStorage::F32(
-                    stream
-                        .clone_dtoh(&unsafe { view.transmute::<f32>(n) }.expect("size"))
-                        .map_err(fail)?,
-                ),
-                DType::F64 => CpuStorage::F64(
-                    stream
-                        .clone_dtoh(&unsafe { view.transmute::<f64>(n) }.expect("size"))
-                        .map_err(fail)?,
-                ),
-                DType::I64 => CpuStorage::I64(
-                    stream
-                        .clone_dtoh(&unsafe { view.transmute::<i64>(n) }.expect("size"))
-                        .map_err(fail)?,
-                ),
-                DType::Bool => CpuStorage::Bool(stream.clone_dtoh(&view).map_err(fail)?),
-            }
+        // SAFETY (each transmute): the view covers exactly n elements of the element type, at an
+        // offset that is a multiple of the element size in a 256-byte aligned buffer.
+        let out = match self.dtype {
+            DType::F32 => CpuStorage::F32(
+                stream
+                    .clone_dtoh(&unsafe { view.transmute::<f32>(n) }.expect("size"))
+                    .map_err(fail)?,
+            ),
+            DType::F64 => CpuStorage::F64(
+                stream
+                    .clone_dtoh(&unsafe { view.transmute::<f64>(n) }.expect("size"))
+                    .map_err(fail)?,
+            ),
+            DType::I64 => CpuStorage::I64(
+                stream
+                    .clone_dtoh(&unsafe { view.transmute::<i64>(n) }.expect("size"))
+                    .map_err(fail)?,
+            ),
+            DType::Bool => CpuStorage::Bool(stream.clone_dtoh(&view).map_err(fail)?),
         };
         ctx.synchronize()?;
         Ok(out)

@@ -53,6 +53,14 @@ fn split(layout: &Layout, dims: &[usize]) -> Result<(Strided, usize, Strided, us
     ))
 }
 
+/// How a block reduction of `n_inner` (>= WARP_MAX) elements per output splits into chunks:
+/// (chunks, chunk_len), every chunk non-empty, together covering all elements.
+fn chunking(n_out: usize, n_inner: usize) -> (usize, usize) {
+    let wanted = TARGET_TASKS.div_ceil(n_out).clamp(1, n_inner.div_ceil(MIN_CHUNK));
+    let chunk_len = n_inner.div_ceil(wanted);
+    (n_inner.div_ceil(chunk_len), chunk_len)
+}
+
 /// Launches the reduction of `n_inner` elements for each of `n_out` outputs into `out`.
 fn launch_reduce(
     out: &CudaStorage,
@@ -75,9 +83,7 @@ fn launch_reduce(
     }
     // One block per (output, chunk). With a single chunk the block writes the output; with
     // more, the chunks' partials [n_out, chunks] are reduced by a second launch.
-    let wanted = TARGET_TASKS.div_ceil(n_out).clamp(1, n_inner.div_ceil(MIN_CHUNK));
-    let chunk_len = n_inner.div_ceil(wanted);
-    let chunks = n_inner.div_ceil(chunk_len);
+    let (chunks, chunk_len) = chunking(n_out, n_inner);
     let block_args = |dst: u64| {
         (
             dst,
@@ -160,4 +166,66 @@ pub fn arg_reduce(x: &CudaStorage, layout: &Layout, op: ArgReduceOp, dim: usize)
     );
     launch_typed(x.ctx(), "arg_reduce", "arg_reduce", x.dtype, grid_warps(n_out), args)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kept and reduced descriptors address exactly the elements the CPU reduces: output o
+    /// (row-major over the kept dims) and reduced element r (row-major over `dims`).
+    #[test]
+    fn split_descriptors_address_every_element_once() {
+        let base = Layout::contiguous(&[3, 4, 5, 2]);
+        for layout in [base.clone(), base.permute(&[2, 0, 3, 1]), base.narrow(2, 1, 3)] {
+            for dims in [vec![0], vec![1, 3], vec![0, 1, 2, 3], vec![2]] {
+                let (outer, n_out, inner, n_inner) = split(&layout, &dims).unwrap();
+                let plain = crate::backend::cuda::Strided::unmerged(&layout).unwrap();
+                let shape = layout.shape();
+                let kept: Vec<usize> = (0..shape.len()).filter(|d| !dims.contains(d)).collect();
+                let mut seen = std::collections::HashSet::new();
+                for o in 0..n_out {
+                    for r in 0..n_inner {
+                        // The coordinates: o over the kept dims, r over `dims`, both row-major.
+                        let mut coord = vec![0; shape.len()];
+                        let (mut a, mut b) = (o, r);
+                        for &d in kept.iter().rev() {
+                            coord[d] = a % shape[d];
+                            a /= shape[d];
+                        }
+                        for &d in dims.iter().rev() {
+                            coord[d] = b % shape[d];
+                            b /= shape[d];
+                        }
+                        let flat = coord.iter().zip(shape).fold(0, |acc, (&c, &s)| acc * s + c);
+                        let want = plain.offset_of(flat);
+                        assert_eq!(
+                            outer.offset_of(o) + inner.offset_of(r),
+                            want,
+                            "{layout:?} dims {dims:?}"
+                        );
+                        assert!(seen.insert(want));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_cover_the_reduction_without_empty_ones() {
+        for n_out in [1, 2, 7, 511, 512, 100_000] {
+            for n_inner in [WARP_MAX, WARP_MAX + 1, 65_537, 1 << 20, 123_456_789] {
+                let (chunks, len) = chunking(n_out, n_inner);
+                assert!(
+                    chunks * len >= n_inner && (chunks - 1) * len < n_inner,
+                    "{n_out} {n_inner}"
+                );
+                assert!(chunks < WARP_MAX, "the second pass is a warp pass");
+                assert!(
+                    chunks == 1 || len >= MIN_CHUNK / 2,
+                    "{n_out} {n_inner}: {chunks} x {len}"
+                );
+            }
+        }
+    }
 }

@@ -1,12 +1,14 @@
 //! The CUDA C of `kernels/`, embedded in the binary, and its compilation by NVRTC.
 //!
 //! A kernel file `kernels/NAME.cu` is compiled as the prelude `kernels/common.cuh` followed by
-//! the file's text (so kernel files include nothing of the project), with `-std=c++17`, to PTX
-//! for one virtual architecture (`compute_XY` of the device). The module cache
+//! the file's text (so kernel files include nothing of the project), with `-std=c++17`, to a
+//! CUBIN for the device's architecture (`sm_XY`), or to PTX for a virtual one. The module cache
 //! ([`super::context::Context::function`]) does this once per file and process; the CI check
 //! ([`compile_all_kernels`]) runs the very same function for `compute_90` without a GPU.
 
-use cudarc::nvrtc::{CompileError, CompileOptions, Ptx};
+use std::ffi::CString;
+
+use cudarc::nvrtc::{result, sys, Ptx};
 
 use crate::{Error, Result};
 
@@ -55,26 +57,62 @@ pub fn nvrtc_missing() -> Error {
     )
 }
 
-/// Compiles `body` (the text of a kernel file) behind the prelude for `arch`
-/// (e.g. `compute_90`). The error carries NVRTC's log, which names the file (`name.cu`), the
-/// line and the identifier at fault.
+/// Destroys an NVRTC program when dropped.
+struct Program(sys::nvrtcProgram);
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        // SAFETY: created by `create_program`, destroyed once, here.
+        let _ = unsafe { result::destroy_program(self.0) };
+    }
+}
+
+/// NVRTC's text output (a log or PTX) without its terminating NUL.
+fn text_of(chars: &[std::ffi::c_char]) -> String {
+    let bytes: Vec<u8> = chars.iter().map(|&c| c as u8).take_while(|&b| b != 0).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Compiles `body` (the text of a kernel file) behind the prelude for `arch`: a real
+/// architecture (`sm_90`) gives a CUBIN, which a driver of the same CUDA major version loads
+/// even when NVRTC is newer than the driver (PTX from a newer NVRTC would not JIT there); a
+/// virtual one (`compute_90`) gives PTX. The error carries NVRTC's log, which names the file
+/// (`name.cu`), the line and the identifier at fault.
 pub fn compile_text(name: &str, body: &str, arch: &str) -> Result<Ptx> {
     if !nvrtc_available() {
         return Err(nvrtc_missing());
     }
-    let text = format!("{COMMON}\n{body}");
-    let opts = CompileOptions {
-        name: Some(format!("{name}.cu")),
-        options: vec![format!("--gpu-architecture={arch}"), "-std=c++17".to_string()],
-        ..Default::default()
+    let fail = |what: &str, e: result::NvrtcError| {
+        Error::Device(format!(
+            "cuda: NVRTC {what} failed on kernels/{name}.cu for {arch}: {e:?}"
+        ))
     };
-    cudarc::nvrtc::compile_ptx_with_opts(text, opts).map_err(|e| match e {
-        CompileError::CompileError { log, .. } => Error::Device(format!(
+    let text = CString::new(format!("{COMMON}\n{body}")).expect("kernel text has no NUL byte");
+    let file = CString::new(format!("{name}.cu")).expect("kernel name has no NUL byte");
+    let program = Program(result::create_program(&text, Some(&file)).map_err(|e| fail("creating the program", e))?);
+    let options = [format!("--gpu-architecture={arch}"), "-std=c++17".to_string()];
+    // SAFETY (every call below): `program` is a live program of this text.
+    if unsafe { result::compile_program(program.0, &options) }.is_err() {
+        let log = unsafe { result::get_program_log(program.0) }.map_err(|e| fail("reading the log", e))?;
+        return Err(Error::Device(format!(
             "cuda: NVRTC could not compile kernels/{name}.cu for {arch}:\n{}",
-            log.to_string_lossy()
-        )),
-        other => Error::Device(format!("cuda: NVRTC failed on kernels/{name}.cu for {arch}: {other}")),
-    })
+            text_of(&log)
+        )));
+    }
+    if arch.starts_with("sm_") {
+        let mut size = 0usize;
+        unsafe { sys::nvrtcGetCUBINSize(program.0, &mut size) }
+            .result()
+            .map_err(|e| fail("sizing the CUBIN", e))?;
+        let mut cubin = vec![0u8; size];
+        unsafe { sys::nvrtcGetCUBIN(program.0, cubin.as_mut_ptr().cast()) }
+            .result()
+            .map_err(|e| fail("reading the CUBIN", e))?;
+        Ok(Ptx::from_binary(cubin))
+    } else {
+        let ptx = unsafe { result::get_ptx(program.0) }.map_err(|e| fail("reading the PTX", e))?;
+        Ok(Ptx::from_src(text_of(&ptx)))
+    }
 }
 
 /// Compiles `body` behind the prelude for `arch` and keeps only the verdict: `Err` holds
