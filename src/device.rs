@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::backend::cuda::CudaDevice;
 use crate::backend::wgpu::WgpuDevice;
 use crate::Result;
 
@@ -12,6 +13,8 @@ pub enum Device {
     Cpu,
     /// The process's wgpu adapter (Vulkan, Metal, DX12; Mesa's lavapipe in CI).
     Wgpu(WgpuDevice),
+    /// An NVIDIA GPU by ordinal, through the CUDA driver and NVRTC (loaded at run time).
+    Cuda(CudaDevice),
 }
 
 impl Device {
@@ -26,10 +29,20 @@ impl Device {
         WgpuDevice::open().map(Device::Wgpu)
     }
 
-    /// Every device this build can use, best first (wgpu, then the CPU). The CPU stays the
-    /// default of tensors and of the trainer; only [`Device::best`] prefers a GPU.
+    /// CUDA device `ordinal`, opened on first use and shared by the process (one context and
+    /// one stream per device). The error says what is missing: the driver library, the NVRTC
+    /// library, a device with that ordinal, or a build without the `cuda` feature.
+    pub fn cuda(ordinal: usize) -> Result<Device> {
+        CudaDevice::open(ordinal).map(Device::Cuda)
+    }
+
+    /// Every device this build can use, best first (CUDA devices, wgpu, then the CPU). The CPU
+    /// stays the default of tensors and of the trainer; only [`Device::best`] prefers a GPU.
     pub fn available() -> Vec<Device> {
-        let mut devices: Vec<Device> = Device::wgpu().into_iter().collect();
+        let mut devices: Vec<Device> = (0..crate::backend::cuda::device_count())
+            .filter_map(|i| Device::cuda(i).ok())
+            .collect();
+        devices.extend(Device::wgpu());
         devices.push(Device::Cpu);
         devices
     }
@@ -45,6 +58,7 @@ impl Device {
         match self {
             Device::Cpu => Ok(()),
             Device::Wgpu(d) => d.synchronize(),
+            Device::Cuda(d) => d.synchronize(),
         }
     }
 
@@ -53,6 +67,7 @@ impl Device {
         match self {
             Device::Cpu => format!("cpu ({} threads)", rayon::current_num_threads()),
             Device::Wgpu(d) => format!("wgpu: {}", d.describe()),
+            Device::Cuda(d) => format!("cuda:{}: {}", d.ordinal(), d.describe()),
         }
     }
 }
@@ -62,6 +77,7 @@ impl fmt::Display for Device {
         match self {
             Device::Cpu => f.write_str("cpu"),
             Device::Wgpu(_) => f.write_str("wgpu"),
+            Device::Cuda(d) => write!(f, "cuda:{}", d.ordinal()),
         }
     }
 }

@@ -400,12 +400,12 @@ mod tests {
         // f = Σ exp(3x)·(3x + c) ⇒ ∂f/∂x = 3·exp(3x)·(3x + c + 1).
         let f = e.mul(&sum).sum_all();
         drop((h, sum, shifted, m, m_const, direct));
-        let gx = grad(&[f], &[x.clone()], None, true).remove(0);
+        let gx = grad(&[f], std::slice::from_ref(&x), None, true).remove(0);
         let h = x.mul_scalar(3.0);
         let want = h.exp().mul(&h.add(&constant).add_scalar(1.0)).mul_scalar(3.0);
         assert!(gx.sub(&want).abs().max_all().item() < 1e-10);
         // ∂²f/∂x² summed: 9·exp(3x)·(3x + c + 2).
-        let ggx = grad(&[gx.sum_all()], &[x.clone()], None, false).remove(0);
+        let ggx = grad(&[gx.sum_all()], std::slice::from_ref(&x), None, false).remove(0);
         let want2 = h.exp().mul(&h.add(&constant).add_scalar(2.0)).mul_scalar(9.0);
         assert!(ggx.sub(&want2).abs().max_all().item() < 1e-10);
     }

@@ -6,6 +6,11 @@
 //! autograd state.
 
 pub mod cpu;
+#[cfg(feature = "cuda")]
+pub mod cuda;
+#[cfg(not(feature = "cuda"))]
+#[path = "cuda_disabled.rs"]
+pub mod cuda;
 pub mod philox;
 mod storage;
 #[cfg(feature = "wgpu")]

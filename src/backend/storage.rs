@@ -4,6 +4,7 @@
 //! mixed pair is a programmer error. Adding a device means adding a variant and one arm per method.
 
 use super::cpu::CpuStorage;
+use super::cuda::CudaStorage;
 use super::wgpu::WgpuStorage;
 use super::{
     ArgReduceOp, BackendStorage, BinaryOp, ChannelTerm, CmpOp, Conv2dParams, PhiloxDraw, Pool2dParams, ReduceOp,
@@ -16,6 +17,7 @@ use crate::{DType, Device, Layout, Result};
 pub enum Storage {
     Cpu(CpuStorage),
     Wgpu(WgpuStorage),
+    Cuda(CudaStorage),
 }
 
 /// Operands on different devices: the front end should have refused them.
@@ -32,6 +34,7 @@ impl Storage {
         match self {
             Storage::Cpu(_) => Device::Cpu,
             Storage::Wgpu(s) => s.device(),
+            Storage::Cuda(s) => s.device(),
         }
     }
 
@@ -39,6 +42,7 @@ impl Storage {
         match self {
             Storage::Cpu(s) => s.dtype(),
             Storage::Wgpu(s) => s.dtype(),
+            Storage::Cuda(s) => s.dtype(),
         }
     }
 
@@ -47,6 +51,7 @@ impl Storage {
         match device {
             Device::Cpu => Ok(Storage::Cpu(data)),
             Device::Wgpu(_) => Ok(Storage::Wgpu(WgpuStorage::from_cpu(&data)?)),
+            Device::Cuda(d) => Ok(Storage::Cuda(CudaStorage::from_cpu(&data, d)?)),
         }
     }
 
@@ -55,6 +60,7 @@ impl Storage {
         match device {
             Device::Cpu => Ok(Storage::Cpu(CpuStorage::rand_uniform(&(), numel, dtype, draw)?)),
             Device::Wgpu(d) => Ok(Storage::Wgpu(WgpuStorage::rand_uniform(d, numel, dtype, draw)?)),
+            Device::Cuda(d) => Ok(Storage::Cuda(CudaStorage::rand_uniform(d, numel, dtype, draw)?)),
         }
     }
 
@@ -63,6 +69,21 @@ impl Storage {
         match self {
             Storage::Cpu(s) => s.to_dtype(layout, s.dtype()),
             Storage::Wgpu(s) => s.to_cpu(layout),
+            Storage::Cuda(s) => s.to_cpu(layout),
+        }
+    }
+
+    /// Writes the contiguous `value` (same device and dtype) into the elements of `layout`, in
+    /// place: the device side of `Tensor::assign`.
+    pub fn assign_strided(&mut self, layout: &Layout, value: &Storage) -> Result<()> {
+        match (self, value) {
+            (Storage::Cpu(dst), Storage::Cpu(value)) => {
+                super::cpu::assign_strided(dst, layout, value);
+                Ok(())
+            }
+            (Storage::Wgpu(dst), Storage::Wgpu(value)) => dst.assign_strided(layout, value),
+            (Storage::Cuda(dst), Storage::Cuda(value)) => dst.assign_strided(layout, value),
+            (dst, value) => mixed("assign", dst, value),
         }
     }
 
@@ -70,6 +91,7 @@ impl Storage {
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(s.to_dtype(l, dtype)?)),
             Storage::Wgpu(s) => Ok(Storage::Wgpu(s.to_dtype(l, dtype)?)),
+            Storage::Cuda(s) => Ok(Storage::Cuda(s.to_dtype(l, dtype)?)),
         }
     }
 
@@ -77,6 +99,7 @@ impl Storage {
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(s.unary(l, op)?)),
             Storage::Wgpu(s) => Ok(Storage::Wgpu(s.unary(l, op)?)),
+            Storage::Cuda(s) => Ok(Storage::Cuda(s.unary(l, op)?)),
         }
     }
 
@@ -84,6 +107,7 @@ impl Storage {
         match (self, rhs) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.binary(l, b, rl, op)?)),
             (Storage::Wgpu(a), Storage::Wgpu(b)) => Ok(Storage::Wgpu(a.binary(l, b, rl, op)?)),
+            (Storage::Cuda(a), Storage::Cuda(b)) => Ok(Storage::Cuda(a.binary(l, b, rl, op)?)),
             _ => mixed(op.name(), self, rhs),
         }
     }
@@ -92,6 +116,7 @@ impl Storage {
         match (self, rhs) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.compare(l, b, rl, op)?)),
             (Storage::Wgpu(a), Storage::Wgpu(b)) => Ok(Storage::Wgpu(a.compare(l, b, rl, op)?)),
+            (Storage::Cuda(a), Storage::Cuda(b)) => Ok(Storage::Cuda(a.compare(l, b, rl, op)?)),
             _ => mixed(op.name(), self, rhs),
         }
     }
@@ -100,6 +125,7 @@ impl Storage {
         match (self, t, f) {
             (Storage::Cpu(c), Storage::Cpu(t), Storage::Cpu(f)) => Ok(Storage::Cpu(c.where_cond(l, t, tl, f, fl)?)),
             (Storage::Wgpu(c), Storage::Wgpu(t), Storage::Wgpu(f)) => Ok(Storage::Wgpu(c.where_cond(l, t, tl, f, fl)?)),
+            (Storage::Cuda(c), Storage::Cuda(t), Storage::Cuda(f)) => Ok(Storage::Cuda(c.where_cond(l, t, tl, f, fl)?)),
             (_, t, _) if t.device() != self.device() => mixed("where", self, t),
             (_, _, f) => mixed("where", self, f),
         }
@@ -109,6 +135,7 @@ impl Storage {
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(s.reduce(l, op, dims)?)),
             Storage::Wgpu(s) => Ok(Storage::Wgpu(s.reduce(l, op, dims)?)),
+            Storage::Cuda(s) => Ok(Storage::Cuda(s.reduce(l, op, dims)?)),
         }
     }
 
@@ -116,6 +143,7 @@ impl Storage {
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(s.arg_reduce(l, op, dim)?)),
             Storage::Wgpu(s) => Ok(Storage::Wgpu(s.arg_reduce(l, op, dim)?)),
+            Storage::Cuda(s) => Ok(Storage::Cuda(s.arg_reduce(l, op, dim)?)),
         }
     }
 
@@ -142,6 +170,16 @@ impl Storage {
                     .collect();
                 Ok(Storage::Wgpu(WgpuStorage::cat(&gpu, dim)?))
             }
+            Storage::Cuda(_) => {
+                let gpu: Vec<(&CudaStorage, &Layout)> = parts
+                    .iter()
+                    .map(|(s, l)| match s {
+                        Storage::Cuda(c) => (c, *l),
+                        other => mixed("cat", first, other),
+                    })
+                    .collect();
+                Ok(Storage::Cuda(CudaStorage::cat(&gpu, dim)?))
+            }
         }
     }
 
@@ -149,6 +187,7 @@ impl Storage {
         match self {
             Storage::Cpu(s) => Ok(Storage::Cpu(s.pad(l, pads, value)?)),
             Storage::Wgpu(s) => Ok(Storage::Wgpu(s.pad(l, pads, value)?)),
+            Storage::Cuda(s) => Ok(Storage::Cuda(s.pad(l, pads, value)?)),
         }
     }
 
@@ -156,6 +195,7 @@ impl Storage {
         match (self, index) {
             (Storage::Cpu(s), Storage::Cpu(i)) => Ok(Storage::Cpu(s.gather(l, dim, i, il)?)),
             (Storage::Wgpu(s), Storage::Wgpu(i)) => Ok(Storage::Wgpu(s.gather(l, dim, i, il)?)),
+            (Storage::Cuda(s), Storage::Cuda(i)) => Ok(Storage::Cuda(s.gather(l, dim, i, il)?)),
             _ => mixed("gather", self, index),
         }
     }
@@ -176,6 +216,9 @@ impl Storage {
             (Storage::Wgpu(s), Storage::Wgpu(i), Storage::Wgpu(v)) => {
                 Ok(Storage::Wgpu(s.scatter_add(l, dim, i, il, v, sl)?))
             }
+            (Storage::Cuda(s), Storage::Cuda(i), Storage::Cuda(v)) => {
+                Ok(Storage::Cuda(s.scatter_add(l, dim, i, il, v, sl)?))
+            }
             _ if index.device() != self.device() => mixed("scatter_add", self, index),
             _ => mixed("scatter_add", self, src),
         }
@@ -185,6 +228,7 @@ impl Storage {
         match (self, index) {
             (Storage::Cpu(s), Storage::Cpu(i)) => Ok(Storage::Cpu(s.index_select(l, dim, i, il)?)),
             (Storage::Wgpu(s), Storage::Wgpu(i)) => Ok(Storage::Wgpu(s.index_select(l, dim, i, il)?)),
+            (Storage::Cuda(s), Storage::Cuda(i)) => Ok(Storage::Cuda(s.index_select(l, dim, i, il)?)),
             _ => mixed("index_select", self, index),
         }
     }
@@ -193,6 +237,7 @@ impl Storage {
         match (self, rhs) {
             (Storage::Cpu(a), Storage::Cpu(b)) => Ok(Storage::Cpu(a.matmul(l, b, rl)?)),
             (Storage::Wgpu(a), Storage::Wgpu(b)) => Ok(Storage::Wgpu(a.matmul(l, b, rl)?)),
+            (Storage::Cuda(a), Storage::Cuda(b)) => Ok(Storage::Cuda(a.matmul(l, b, rl)?)),
             _ => mixed("matmul", self, rhs),
         }
     }
@@ -201,6 +246,7 @@ impl Storage {
         match (self, w) {
             (Storage::Cpu(x), Storage::Cpu(w)) => Ok(Storage::Cpu(x.conv2d(l, w, wl, p)?)),
             (Storage::Wgpu(x), Storage::Wgpu(w)) => Ok(Storage::Wgpu(x.conv2d(l, w, wl, p)?)),
+            (Storage::Cuda(x), Storage::Cuda(w)) => Ok(Storage::Cuda(x.conv2d(l, w, wl, p)?)),
             _ => mixed("conv2d", self, w),
         }
     }
@@ -216,6 +262,7 @@ impl Storage {
         match (self, w) {
             (Storage::Cpu(g), Storage::Cpu(w)) => Ok(Storage::Cpu(g.conv2d_input_grad(l, w, wl, p, input_hw)?)),
             (Storage::Wgpu(g), Storage::Wgpu(w)) => Ok(Storage::Wgpu(g.conv2d_input_grad(l, w, wl, p, input_hw)?)),
+            (Storage::Cuda(g), Storage::Cuda(w)) => Ok(Storage::Cuda(g.conv2d_input_grad(l, w, wl, p, input_hw)?)),
             _ => mixed("conv2d_input_grad", self, w),
         }
     }
@@ -231,6 +278,7 @@ impl Storage {
         match (self, g) {
             (Storage::Cpu(x), Storage::Cpu(g)) => Ok(Storage::Cpu(x.conv2d_weight_grad(l, g, gl, p, kernel_hw)?)),
             (Storage::Wgpu(x), Storage::Wgpu(g)) => Ok(Storage::Wgpu(x.conv2d_weight_grad(l, g, gl, p, kernel_hw)?)),
+            (Storage::Cuda(x), Storage::Cuda(g)) => Ok(Storage::Cuda(x.conv2d_weight_grad(l, g, gl, p, kernel_hw)?)),
             _ => mixed("conv2d_weight_grad", self, g),
         }
     }
@@ -268,6 +316,13 @@ impl Storage {
                 });
                 Ok(Storage::Wgpu(WgpuStorage::channel_affine(&parts, shift)?))
             }
+            Storage::Cuda(_) => {
+                let (parts, shift) = unwrap_all(terms, shift, |s| match s {
+                    Storage::Cuda(g) => g,
+                    other => mixed("channel_affine", first, other),
+                });
+                Ok(Storage::Cuda(CudaStorage::channel_affine(&parts, shift)?))
+            }
         }
     }
 
@@ -286,6 +341,9 @@ impl Storage {
                 [(sa, shifts[0].1), (sb, shifts[1].1)],
             )?)),
             (Storage::Wgpu(a), Storage::Wgpu(b), Storage::Wgpu(sa), Storage::Wgpu(sb)) => Ok(Storage::Wgpu(
+                a.channel_dot(l, b, rl, [(sa, shifts[0].1), (sb, shifts[1].1)])?,
+            )),
+            (Storage::Cuda(a), Storage::Cuda(b), Storage::Cuda(sa), Storage::Cuda(sb)) => Ok(Storage::Cuda(
                 a.channel_dot(l, b, rl, [(sa, shifts[0].1), (sb, shifts[1].1)])?,
             )),
             (_, b, sa, sb) => {
@@ -308,6 +366,10 @@ impl Storage {
                 let (v, i) = s.max_pool2d(l, p)?;
                 Ok((Storage::Wgpu(v), Storage::Wgpu(i)))
             }
+            Storage::Cuda(s) => {
+                let (v, i) = s.max_pool2d(l, p)?;
+                Ok((Storage::Cuda(v), Storage::Cuda(i)))
+            }
         }
     }
 
@@ -321,6 +383,7 @@ impl Storage {
         match (self, indices) {
             (Storage::Cpu(g), Storage::Cpu(i)) => Ok(Storage::Cpu(g.max_pool2d_backward(l, i, il, input_shape)?)),
             (Storage::Wgpu(g), Storage::Wgpu(i)) => Ok(Storage::Wgpu(g.max_pool2d_backward(l, i, il, input_shape)?)),
+            (Storage::Cuda(g), Storage::Cuda(i)) => Ok(Storage::Cuda(g.max_pool2d_backward(l, i, il, input_shape)?)),
             _ => mixed("max_pool2d_backward", self, indices),
         }
     }

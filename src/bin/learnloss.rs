@@ -92,7 +92,7 @@ struct TrainArgs {
     /// [default: 42]
     #[arg(long)]
     seed: Option<u64>,
-    /// cpu or wgpu (any Vulkan/Metal/DX12 adapter; cuda once its backend lands) [default: cpu]
+    /// cpu, cuda (NVIDIA GPU 0), cuda:N, or wgpu (any Vulkan/Metal/DX12 adapter) [default: cpu]
     #[arg(long)]
     device: Option<String>,
     /// The results folder [default: results]
@@ -202,7 +202,11 @@ fn info() -> ExitCode {
         println!("  {}", d.describe());
     }
     let wgpu = if cfg!(feature = "wgpu") { ", wgpu" } else { "" };
-    println!("backends in this build: cpu{wgpu} (the CUDA backend is not part of this build yet)");
+    let cuda = if cfg!(feature = "cuda") { ", cuda" } else { "" };
+    println!("backends in this build: cpu{cuda}{wgpu}");
+    if let Err(e) = Device::cuda(0) {
+        println!("  cuda unavailable: {e}");
+    }
     if let Err(e) = Device::wgpu() {
         println!("  wgpu unavailable: {e}");
     }

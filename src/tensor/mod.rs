@@ -195,8 +195,7 @@ impl Tensor {
     /// Leaves that require gradients stay whole (`backward()` accumulates into them, and the
     /// caller holds them anyway), and so do results whose own rule reads their value.
     pub(crate) fn graph_handle(&self) -> Tensor {
-        let keep_whole =
-            self.0.storage.is_none() || (self.requires_grad() && self.op().is_none_or(|op| op.needs_output()));
+        let keep_whole = !self.holds_values() || (self.requires_grad() && self.op().is_none_or(|op| op.needs_output()));
         if keep_whole {
             return self.clone();
         }
@@ -238,15 +237,7 @@ impl Tensor {
             value = device_ok(Storage::from_cpu(host, self.device()), "assign");
         }
         let mut dst = self.storage_arc().write();
-        match (&mut *dst, &value) {
-            (Storage::Cpu(dst), Storage::Cpu(value)) => crate::backend::cpu::assign_strided(dst, self.layout(), value),
-            (Storage::Wgpu(dst), Storage::Wgpu(value)) => device_ok(dst.assign_strided(self.layout(), value), "assign"),
-            (dst, value) => panic!(
-                "assign: destination on {} and source on {}",
-                dst.device(),
-                value.device()
-            ),
-        }
+        device_ok(dst.assign_strided(self.layout(), &value), "assign");
     }
 
     /// Whether gradients flow into this tensor.

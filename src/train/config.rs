@@ -186,19 +186,21 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// The device to train on: `cpu`, or `wgpu` (an error says what is missing when it cannot
-    /// be opened). The CPU is the default.
+    /// The device to train on: `cpu`, `cuda` (device 0), `cuda:N`, or `wgpu` (an error says
+    /// what is missing when it cannot be opened). The CPU is the default.
     pub fn device(&self) -> Result<Device> {
         match self.device.to_ascii_lowercase().as_str() {
             "cpu" => Ok(Device::Cpu),
             "wgpu" => Device::wgpu().map_err(|e| Error::Config(format!("--device wgpu cannot be used: {e}"))),
-            "cuda" => Err(Error::Config(
-                "device cuda is not part of this build yet (its backend is still being written); use --device cpu or wgpu"
-                    .into(),
-            )),
-            other => Err(Error::Config(format!(
-                "unknown device {other:?} (expected cpu, cuda or wgpu)"
-            ))),
+            "cuda" => Device::cuda(0).map_err(|e| Error::Config(format!("--device cuda cannot be used: {e}"))),
+            other => match other.strip_prefix("cuda:").map(str::parse::<usize>) {
+                Some(Ok(ordinal)) => {
+                    Device::cuda(ordinal).map_err(|e| Error::Config(format!("--device {other} cannot be used: {e}")))
+                }
+                _ => Err(Error::Config(format!(
+                    "unknown device {other:?} (expected cpu, cuda, cuda:N or wgpu)"
+                ))),
+            },
         }
     }
 
