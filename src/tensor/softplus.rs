@@ -6,6 +6,10 @@
 //! loop's memory. Here the forward keeps only its input, and the gradient `g·σ(x)` is one node
 //! keeping `g` and `x` (as PyTorch's double backward saves them), whose own gradient is written
 //! in differentiable ops: derivatives of every order still exist.
+//!
+//! Every gradient node of one softplus has the same `x`, and the trace differentiates them C
+//! times each: the slope `σ'(x)` and curvature `σ''(x)` are computed once per softplus (per
+//! grad mode) and shared by its nodes, instead of once per node and pass.
 
 use super::Tensor;
 use crate::autograd::{is_grad_enabled, no_grad, when, CustomBackward};
@@ -24,7 +28,10 @@ impl Tensor {
             let capped = self.clamp(None, Some(THRESHOLD));
             Tensor::where_cond(&self.gt_scalar(THRESHOLD), self, &capped.exp().log1p())
         };
-        Tensor::from_custom_op(&value, std::slice::from_ref(self), Arc::new(SoftplusRule))
+        let rule = SoftplusRule {
+            derivatives: Arc::new(Derivatives::default()),
+        };
+        Tensor::from_custom_op(&value, std::slice::from_ref(self), Arc::new(rule))
     }
 }
 
@@ -43,19 +50,47 @@ fn curvature(x: &Tensor) -> Tensor {
     )
 }
 
+/// The derivatives of one softplus at its input, made on first use: the slope as a value (it
+/// only forms gradient values), the curvature without and with a graph (indexed by the grad
+/// mode it is asked for in).
+#[derive(Default)]
+struct Derivatives {
+    slope: Mutex<Option<Tensor>>,
+    curvature: Mutex<[Option<Tensor>; 2]>,
+}
+
+impl Derivatives {
+    fn slope(&self, x: &Tensor) -> Tensor {
+        self.slope
+            .lock()
+            .get_or_insert_with(|| {
+                let _guard = no_grad();
+                slope(x)
+            })
+            .clone()
+    }
+
+    fn curvature(&self, x: &Tensor) -> Tensor {
+        let mode = usize::from(is_grad_enabled());
+        self.curvature.lock()[mode].get_or_insert_with(|| curvature(x)).clone()
+    }
+}
+
 /// `g·softplus'(x)` as one recorded node over `(g, x)`.
-fn softplus_backward(g: &Tensor, x: &Tensor) -> Tensor {
+fn softplus_backward(g: &Tensor, x: &Tensor, derivatives: &Arc<Derivatives>) -> Tensor {
     let value = {
         let _guard = no_grad();
-        g.mul(&slope(x))
+        g.mul(&derivatives.slope(x))
     };
     let rule = SoftplusBackwardRule {
-        curvature: Mutex::new(None),
+        derivatives: derivatives.clone(),
     };
     Tensor::from_custom_op(&value, &[g.clone(), x.clone()], Arc::new(rule))
 }
 
-struct SoftplusRule;
+struct SoftplusRule {
+    derivatives: Arc<Derivatives>,
+}
 
 impl CustomBackward for SoftplusRule {
     fn name(&self) -> &str {
@@ -63,25 +98,12 @@ impl CustomBackward for SoftplusRule {
     }
 
     fn backward(&self, g: &Tensor, _result: &Tensor, inputs: &[Tensor], needs: &[bool]) -> Vec<Option<Tensor>> {
-        vec![when(needs[0], || softplus_backward(g, &inputs[0]))]
+        vec![when(needs[0], || softplus_backward(g, &inputs[0], &self.derivatives))]
     }
 }
 
 struct SoftplusBackwardRule {
-    /// `σ''(x)` with its graph, made on the first differentiation under `create_graph`: the
-    /// trace's C backward passes all differentiate the first-order node, and the curvature does
-    /// not depend on the direction, so it is computed once instead of C times. Without
-    /// `create_graph` a node is differentiated once, so nothing is kept.
-    curvature: Mutex<Option<Tensor>>,
-}
-
-impl SoftplusBackwardRule {
-    fn curvature(&self, x: &Tensor) -> Tensor {
-        if !is_grad_enabled() {
-            return curvature(x);
-        }
-        self.curvature.lock().get_or_insert_with(|| curvature(x)).clone()
-    }
+    derivatives: Arc<Derivatives>,
 }
 
 impl CustomBackward for SoftplusBackwardRule {
@@ -93,8 +115,8 @@ impl CustomBackward for SoftplusBackwardRule {
     fn backward(&self, gg: &Tensor, _result: &Tensor, inputs: &[Tensor], needs: &[bool]) -> Vec<Option<Tensor>> {
         let (g, x) = (&inputs[0], &inputs[1]);
         vec![
-            when(needs[0], || softplus_backward(gg, x)),
-            when(needs[1], || gg.mul(g).mul(&self.curvature(x))),
+            when(needs[0], || softplus_backward(gg, x, &self.derivatives)),
+            when(needs[1], || gg.mul(g).mul(&self.derivatives.curvature(x))),
         ]
     }
 }
