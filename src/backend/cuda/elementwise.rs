@@ -78,22 +78,7 @@ pub fn binary(a: &CudaStorage, al: &Layout, b: &CudaStorage, bl: &Layout, op: Bi
         b.dtype
     );
     same_device(op.name(), a, b);
-    let ctx = a.ctx();
-    let n = al.numel();
-    let out = CudaStorage::alloc(ctx, a.dtype, n)?;
-    if n > 0 {
-        let args = (
-            out.ptr(),
-            a.ptr(),
-            Strided::of(al)?,
-            b.ptr(),
-            Strided::of(bl)?,
-            n as i64,
-            binary_code(op),
-        );
-        launch_typed(ctx, "binary", "binary", a.dtype, grid_1d(n), args)?;
-    }
-    Ok(out)
+    two_operands("binary", (a, al), (b, bl), a.dtype, binary_code(op))
 }
 
 pub fn compare(a: &CudaStorage, al: &Layout, b: &CudaStorage, bl: &Layout, op: CmpOp) -> Result<CudaStorage> {
@@ -104,20 +89,24 @@ pub fn compare(a: &CudaStorage, al: &Layout, b: &CudaStorage, bl: &Layout, op: C
         b.dtype
     );
     same_device(op.name(), a, b);
+    two_operands("compare", (a, al), (b, bl), DType::Bool, compare_code(op))
+}
+
+/// The one launch of binary.cu and compare.cu (same signature, kernel named as its file): an
+/// output of `out_dtype` from two strided operands and the op's code.
+fn two_operands(
+    file: &'static str,
+    (a, al): (&CudaStorage, &Layout),
+    (b, bl): (&CudaStorage, &Layout),
+    out_dtype: DType,
+    code: i32,
+) -> Result<CudaStorage> {
     let ctx = a.ctx();
     let n = al.numel();
-    let out = CudaStorage::alloc(ctx, DType::Bool, n)?;
+    let out = CudaStorage::alloc(ctx, out_dtype, n)?;
     if n > 0 {
-        let args = (
-            out.ptr(),
-            a.ptr(),
-            Strided::of(al)?,
-            b.ptr(),
-            Strided::of(bl)?,
-            n as i64,
-            compare_code(op),
-        );
-        launch_typed(ctx, "compare", "compare", a.dtype, grid_1d(n), args)?;
+        let args = (out.ptr(), a.ptr(), Strided::of(al)?, b.ptr(), Strided::of(bl)?, n as i64, code);
+        launch_typed(ctx, file, file, a.dtype, grid_1d(n), args)?;
     }
     Ok(out)
 }
