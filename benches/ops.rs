@@ -1,21 +1,26 @@
 //! Primitive costs on the CPU: matmul at 256/512/1024 (f32) and conv2d forward plus both
 //! backward directions at the seed classifier's shapes (batch 1024, 3×3, padding 1).
 //! PyTorch runs the same workloads in `benches/torch_ops.py`; results go to benches/RESULTS.md.
+//!
+//! `LEARNLOSS_BENCH_DEVICE=cuda` (or `cuda:N`, `wgpu`) runs them on that device instead, ids
+//! prefixed by the device and each iteration waited for (see `bench_device`).
 
+mod bench_device;
+
+use bench_device::bench_device;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use learnloss::{Conv2dParams, DType, Device, Generator, Tensor};
-use std::hint::black_box;
+use learnloss::{Conv2dParams, DType, Generator, Tensor};
 
 fn matmul(c: &mut Criterion) {
-    let dev = Device::Cpu;
+    let dev = bench_device();
     let mut gen = Generator::new(0);
-    let mut group = c.benchmark_group("matmul_f32");
+    let mut group = dev.group(c, "matmul_f32");
     group.sample_size(20);
     for n in [256usize, 512, 1024] {
-        let a = Tensor::randn(&[n, n], DType::F32, &dev, &mut gen);
-        let b = Tensor::randn(&[n, n], DType::F32, &dev, &mut gen);
+        let a = Tensor::randn(&[n, n], DType::F32, &dev.device, &mut gen);
+        let b = Tensor::randn(&[n, n], DType::F32, &dev.device, &mut gen);
         group.throughput(Throughput::Elements((2 * n * n * n) as u64));
-        group.bench_function(format!("{n}x{n}x{n}"), |bench| bench.iter(|| black_box(a.matmul(&b))));
+        group.bench(format!("{n}x{n}x{n}"), || a.matmul(&b));
     }
     group.finish();
 }
@@ -24,29 +29,27 @@ fn matmul(c: &mut Criterion) {
 const CONV_LAYERS: [(usize, usize, usize); 3] = [(1, 32, 28), (32, 64, 14), (64, 128, 7)];
 
 fn conv2d(c: &mut Criterion) {
-    let dev = Device::Cpu;
+    let dev = bench_device();
     let mut gen = Generator::new(1);
     let params = Conv2dParams {
         padding: [1, 1],
         ..Default::default()
     };
     let batch = 1024;
-    let mut group = c.benchmark_group("conv2d_f32_b1024");
+    let mut group = dev.group(c, "conv2d_f32_b1024");
     group.sample_size(10);
     for (cin, cout, hw) in CONV_LAYERS {
-        let x = Tensor::randn(&[batch, cin, hw, hw], DType::F32, &dev, &mut gen);
-        let w = Tensor::randn(&[cout, cin, 3, 3], DType::F32, &dev, &mut gen);
-        let gy = Tensor::randn(&[batch, cout, hw, hw], DType::F32, &dev, &mut gen);
+        let x = Tensor::randn(&[batch, cin, hw, hw], DType::F32, &dev.device, &mut gen);
+        let w = Tensor::randn(&[cout, cin, 3, 3], DType::F32, &dev.device, &mut gen);
+        let gy = Tensor::randn(&[batch, cout, hw, hw], DType::F32, &dev.device, &mut gen);
         let name = format!("{cin}to{cout}_{hw}x{hw}");
         group.throughput(Throughput::Elements((2 * batch * cout * hw * hw * cin * 9) as u64));
-        group.bench_function(format!("forward/{name}"), |b| {
-            b.iter(|| black_box(x.conv2d(&w, &params)))
+        group.bench(format!("forward/{name}"), || x.conv2d(&w, &params));
+        group.bench(format!("input_grad/{name}"), || {
+            gy.conv2d_input_grad(&w, &params, [hw, hw])
         });
-        group.bench_function(format!("input_grad/{name}"), |b| {
-            b.iter(|| black_box(gy.conv2d_input_grad(&w, &params, [hw, hw])))
-        });
-        group.bench_function(format!("weight_grad/{name}"), |b| {
-            b.iter(|| black_box(x.conv2d_weight_grad(&gy, &params, [3, 3])))
+        group.bench(format!("weight_grad/{name}"), || {
+            x.conv2d_weight_grad(&gy, &params, [3, 3])
         });
     }
     group.finish();

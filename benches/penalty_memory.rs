@@ -9,6 +9,7 @@
 mod workloads;
 
 use learnloss::learnable::TraceMethod;
+use learnloss::Device;
 use std::process::Command;
 use workloads::{PenaltyBatch, Variant, BATCH};
 
@@ -24,7 +25,7 @@ fn status_mib(field: &str) -> Option<f64> {
 
 /// The child: one path, one step, one line of output.
 fn measure(variant: Variant, method: TraceMethod) {
-    let batch = PenaltyBatch::new(variant, CLASSES, BATCH);
+    let batch = PenaltyBatch::new(variant, CLASSES, BATCH, &Device::Cpu);
     let before = status_mib("VmRSS:").expect("/proc/self/status is readable");
     let grads = batch.penalty_step(method);
     let peak = status_mib("VmHWM:").expect("/proc/self/status is readable");

@@ -78,9 +78,11 @@ become 40x slower (the seed trace by loop at C = 10: 4.5 s instead of 33 ms). Th
 effect is printed and stored in the JSON.
 
 Timing (as benches/torch_ops.py): warm-up runs, then the median of --reps runs (default 10),
-torch.cuda.synchronize() around each run on CUDA. The first warm-up run is timed: if it exceeds
-0.5 s there is no second warm-up run and reps drop to min(reps, 3); if it is under 10 ms, reps
-rise to max(reps, 20).
+torch.cuda.synchronize() around each run on CUDA. The first warm-up run is timed (on CUDA the
+second, the first paying one-time initialisation): if it exceeds 0.5 s there is no further
+warm-up run and reps drop to min(reps, 3); if it is under 10 ms, reps rise to max(reps, 20).
+On CUDA the TF32 settings in effect are printed and stored (PyTorch's defaults: matmul in full
+f32, cuDNN convolutions allowed TF32).
 """
 import argparse
 import datetime
@@ -440,8 +442,14 @@ def timed(fn, device):
 
 
 def timeit(fn, device, reps=10):
-    """Warm-up then median; returns (median seconds, list of seconds)."""
+    """Warm-up then median; returns (median seconds, list of seconds).
+
+    On CUDA the first run also pays one-time costs (cuBLAS/cuDNN handles, lazy kernel loading,
+    the caching allocator growing: often over 0.5 s), so there a second warm-up run always
+    follows and it, not the first, decides the number of reps."""
     first = timed(fn, device)
+    if device == "cuda":
+        first = timed(fn, device)
     if first > 0.5:
         reps = min(reps, 3)
     else:
@@ -652,6 +660,8 @@ def main():
             ap.error(f"unknown preset {p!r}")
     torch.set_num_threads(args.threads)
     dev = args.device
+    if dev == "cuda" and not torch.cuda.is_available():
+        ap.error(f"--device cuda: torch {torch.__version__} sees no CUDA device")
 
     if args.memory_child:
         preset, method, scheme = args.memory_child.split(":")
@@ -674,6 +684,12 @@ def main():
            "results": []}
     if dev == "cuda":
         out["meta"]["gpu"] = torch.cuda.get_device_name()
+        out["meta"]["cuda"] = torch.version.cuda
+        # What PyTorch may use for f32 (TF32 is faster and less precise than learnloss's f32).
+        out["meta"]["float32_matmul_precision"] = torch.get_float32_matmul_precision()
+        out["meta"]["cudnn_allow_tf32"] = bool(torch.backends.cudnn.allow_tf32)
+        print(f"gpu {out['meta']['gpu']}, CUDA {torch.version.cuda}, float32 matmul precision "
+              f"{out['meta']['float32_matmul_precision']}, cuDNN TF32 allowed {out['meta']['cudnn_allow_tf32']}")
 
     if "verify" in only:
         out["verification"] = verify(args, dev)

@@ -1,5 +1,6 @@
 //! The second-order workloads shared by the criterion bench (`second_order.rs`) and the memory
-//! harness (`penalty_memory.rs`): inputs are made once, each call runs one step from scratch.
+//! harness (`penalty_memory.rs`): inputs are made once, on the device given, each call runs one
+//! step from scratch. Inputs are drawn on the host, so every device gets the same values.
 
 #![allow(dead_code)] // each bench target uses a different part
 
@@ -79,18 +80,18 @@ pub struct PenaltyBatch {
 }
 
 impl PenaltyBatch {
-    pub fn new(variant: Variant, classes: usize, batch: usize) -> PenaltyBatch {
-        let dev = Device::Cpu;
+    pub fn new(variant: Variant, classes: usize, batch: usize, dev: &Device) -> PenaltyBatch {
         let mut gen = Generator::new(classes as u64);
-        let net = LossNetwork::new(variant.loss_network(classes), &Spec::default(), &mut gen);
-        let logits = Tensor::randn(&[batch, classes], DType::F32, &dev, &mut gen).mul_scalar(2.0);
+        let spec = Spec::new(DType::F32, dev.clone());
+        let net = LossNetwork::new(variant.loss_network(classes), &spec, &mut gen);
+        let logits = Tensor::randn(&[batch, classes], DType::F32, dev, &mut gen).mul_scalar(2.0);
         let p = logits
             .softmax(1)
             .clamp(Some(1e-7), Some(1.0 - 1e-7))
             .detach()
             .requires_grad_(true);
         let labels: Vec<i64> = (0..batch).map(|i| ((i * 7919) % classes) as i64).collect();
-        let y = one_hot(&Tensor::from_vec(labels, &[batch], &dev), classes).to_dtype(DType::F32);
+        let y = one_hot(&Tensor::from_vec(labels, &[batch], dev), classes).to_dtype(DType::F32);
         PenaltyBatch {
             definition: variant.definition(),
             net,
@@ -126,25 +127,35 @@ pub struct LearnableStep {
     labels: Tensor,
 }
 
-/// Random images and labels of the trainer's shapes.
-fn image_batch(batch: usize, seed: u64) -> (Tensor, Tensor) {
-    let dev = Device::Cpu;
+/// Random images and labels of the trainer's shapes on `dev`.
+fn image_batch(batch: usize, seed: u64, dev: &Device) -> (Tensor, Tensor) {
     let mut gen = Generator::new(seed);
-    let images = Tensor::rand(&[batch, 1, 28, 28], DType::F32, &dev, &mut gen);
+    let images = Tensor::rand(&[batch, 1, 28, 28], DType::F32, dev, &mut gen);
     let labels: Vec<i64> = (0..batch).map(|i| (i % 10) as i64).collect();
-    (images, Tensor::from_vec(labels, &[batch], &dev))
+    (images, Tensor::from_vec(labels, &[batch], dev))
+}
+
+/// The trainer's configuration on `dev` (its `--device` string: `cpu`, `wgpu`, `cuda:N`).
+fn config_on(dev: &Device, config: TrainConfig) -> TrainConfig {
+    TrainConfig {
+        device: dev.to_string(),
+        ..config
+    }
 }
 
 impl LearnableStep {
-    pub fn new(preset: Preset, method: TraceMethod) -> LearnableStep {
-        let config = TrainConfig {
-            preset,
-            trace_method: method,
-            ..TrainConfig::default()
-        };
+    pub fn new(preset: Preset, method: TraceMethod, dev: &Device) -> LearnableStep {
+        let config = config_on(
+            dev,
+            TrainConfig {
+                preset,
+                trace_method: method,
+                ..TrainConfig::default()
+            },
+        );
         let models = RunModels::new(&config, Method::Learnable, 1, [1, 28, 28], 10, &[100; 10])
             .expect("the seed's configuration is valid");
-        let (images, labels) = image_batch(BATCH, 5);
+        let (images, labels) = image_batch(BATCH, 5, dev);
         LearnableStep { models, images, labels }
     }
 
@@ -167,9 +178,9 @@ pub struct BaselineStep {
 }
 
 impl BaselineStep {
-    pub fn new() -> BaselineStep {
+    pub fn new(dev: &Device) -> BaselineStep {
         let models = RunModels::new(
-            &TrainConfig::default(),
+            &config_on(dev, TrainConfig::default()),
             Method::Baseline,
             1,
             [1, 28, 28],
@@ -177,7 +188,7 @@ impl BaselineStep {
             &[100; 10],
         )
         .expect("the seed's configuration is valid");
-        let (images, labels) = image_batch(128, 6);
+        let (images, labels) = image_batch(128, 6, dev);
         BaselineStep { models, images, labels }
     }
 

@@ -105,7 +105,15 @@ fn two_operands(
     let n = al.numel();
     let out = CudaStorage::alloc(ctx, out_dtype, n)?;
     if n > 0 {
-        let args = (out.ptr(), a.ptr(), Strided::of(al)?, b.ptr(), Strided::of(bl)?, n as i64, code);
+        let args = (
+            out.ptr(),
+            a.ptr(),
+            Strided::of(al)?,
+            b.ptr(),
+            Strided::of(bl)?,
+            n as i64,
+            code,
+        );
         launch_typed(ctx, file, file, a.dtype, grid_1d(n), args)?;
     }
     Ok(out)
