@@ -14,6 +14,11 @@ fn rank() -> u32 { return lay[1]; }
 fn param(k: u32) -> u32 { return lay[2u + k]; }
 fn dim_size(d: u32) -> u32 { return lay[HEADER + d]; }
 
+// Whether `a` is a NaN, read from its bits: `a != a` may be folded to false by a driver's
+// compiler (lavapipe does), and WGSL promises nothing about NaN comparisons. A wider value is
+// narrowed first (an f64 NaN stays a NaN in f32; overflow gives an infinity, not a NaN).
+fn nan_bits(a: f32) -> bool { return (bitcast<u32>(a) & 0x7fffffffu) > 0x7f800000u; }
+
 // Row-major coordinates (d0, d1, d2, d3) of element `i` of a rank-4 launch shape.
 fn coords4(i: u32) -> vec4<u32> {
     let s3 = dim_size(3u);

@@ -4,4 +4,4 @@ fn e_lt(a: {{T}}, b: {{T}}) -> bool { return a < b; }
 fn e_le(a: {{T}}, b: {{T}}) -> bool { return a <= b; }
 fn e_eq(a: {{T}}, b: {{T}}) -> bool { return a == b; }
 fn e_add(a: {{T}}, b: {{T}}) -> {{T}} { return a + b; }
-fn e_nan(a: {{T}}) -> bool { return a != a; }
+fn e_nan(a: {{T}}) -> bool { return nan_bits(f32(a)); }

@@ -29,7 +29,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             let iw = i32(ow * param(5u) + c * param(9u)) - i32(param(7u));
             if (iw < 0 || iw >= w) { continue; }
             let v = x[xb + u32(ih) * lay[xo + 3u] + u32(iw) * lay[xo + 4u]];
-            if (best_i < 0 || v > best || v != v) {
+            if (best_i < 0 || v > best || nan_bits(f32(v))) {
                 best = v;
                 best_i = ih * w + iw;
             }
