@@ -18,6 +18,7 @@ out=device-bin
 limit=$((64 * 1024 * 1024))
 tests=(device_conformance cuda_kernels)
 benches=(second_order ops)
+bins=(learnloss)
 
 messages="$(mktemp)"
 trap 'rm -f "$messages"' EXIT
@@ -31,15 +32,22 @@ echo "== cargo test --release --no-run ${test_args[*]}"
 cargo test --release --no-run --message-format=json "${test_args[@]}" >"$messages"
 echo "== cargo bench --no-run ${bench_args[*]}"
 cargo bench --no-run --message-format=json "${bench_args[@]}" >>"$messages"
+echo "== cargo build --release --bin ${bins[*]}"
+cargo build --release --message-format=json --bin "${bins[@]}" >>"$messages"
 
 rm -rf "$out"
 mkdir -p "$out"
 # Each compiler-artifact message of a test or bench target names its executable.
-python3 - "$messages" "$out" "${tests[@]}" -- "${benches[@]}" <<'EOF'
+python3 - "$messages" "$out" "${tests[@]}" -- "${benches[@]}" -- "${bins[@]}" <<'EOF'
 import json, shutil, sys, os
 messages, out, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
-split = rest.index("--")
-wanted = {**{n: "test" for n in rest[:split]}, **{n: "bench" for n in rest[split + 1:]}}
+first = rest.index("--")
+second = rest.index("--", first + 1)
+wanted = {
+    **{n: "test" for n in rest[:first]},
+    **{n: "bench" for n in rest[first + 1:second]},
+    **{n: "bin" for n in rest[second + 1:]},
+}
 found = {}
 with open(messages) as f:
     for line in f:
@@ -60,10 +68,11 @@ for name, exe in sorted(found.items()):
 EOF
 
 binaries=()
-for name in "${tests[@]}" "${benches[@]}"; do binaries+=("$out/$name"); done
-# Symbols stay (panic backtraces name functions); debug info, if any, goes.
+for name in "${tests[@]}" "${benches[@]}" "${bins[@]}"; do binaries+=("$out/$name"); done
+# Everything but the code goes: the five binaries must fit the device tool's 64 MiB with the
+# tracked files (panic messages stay; gpu_session.sh runs with RUST_BACKTRACE=0 anyway).
 if command -v strip >/dev/null; then
-    strip --strip-debug "${binaries[@]}"
+    strip --strip-all "${binaries[@]}"
 fi
 
 {

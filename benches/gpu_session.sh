@@ -10,6 +10,7 @@
 #   1. tests_conformance: device_conformance with LEARNLOSS_REQUIRE_CUDA=1 (every primitive,
 #      forward and backward, and the learnable loss on CUDA against the CPU);
 #   2. tests_kernels: cuda_kernels (NVRTC compiles every kernels/*.cu for compute_90 and sm_90);
+#      train_cuda: `learnloss train --device cuda --epochs 1 --runs 1` on the embedded data;
 #   3. bench_steps, bench_penalty_C100, bench_penalty_C10_C37: the second_order bench on CUDA
 #      (learnable_step both presets, baseline_step; penalty_step, seed and meaningful presets,
 #      every method), criterion with --warm-up-time 1 --measurement-time 3;
@@ -17,7 +18,7 @@
 #   5. bench_ops, torch_ops: the ops bench on CUDA (short) and benches/torch_ops.py --device cuda.
 # Output, in $OUT (what the device tool brings back; at most 8 files) or ./gpu-session-out:
 #   session.log           machine, libraries found, each step's status and time, a digest
-#   tests.log             both test binaries' output
+#   tests.log             both test binaries' output and the one-epoch training run
 #   second_order.log      criterion's output of the three bench_* steps above
 #   torch_reference.log   and torch_reference.json (PyTorch's figures, with metadata)
 #   ops.log               ops bench and torch_ops.py
@@ -122,6 +123,9 @@ CRIT=(--bench --noplot --warm-up-time 1 --measurement-time 3)
 # every_kernel_file_on_disk_is_registered reads kernels/ at its build path: not on this machine.
 step tests_conformance 120 tests.log env LEARNLOSS_REQUIRE_CUDA=1 "$BIN"/device_conformance
 step tests_kernels 40 tests.log env LEARNLOSS_REQUIRE_NVRTC=1 "$BIN"/cuda_kernels --skip every_kernel_file_on_disk_is_registered
+# The trainer end to end on the GPU: one epoch of both methods on the embedded FashionMNIST subset
+# (seconds per epoch and test accuracy in the log; the results folder stays in /tmp).
+step train_cuda 60 tests.log "$BIN"/learnloss train --device cuda --epochs 1 --runs 1 --out /tmp/gpu-session-train
 
 # --- 3-4. the second-order benches and PyTorch, same sitting ----------------------------------
 export LEARNLOSS_BENCH_DEVICE=cuda
