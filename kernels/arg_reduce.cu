@@ -33,10 +33,7 @@ template <class T>
 __device__ void arg_reduce_body(ll_i64* out, const T* x, Strided outer, ll_i64 len, ll_i64 stride, ll_i64 n_out,
                                 int op) {
     const int lane = threadIdx.x & 31;
-    const ll_i64 warps_per_block = blockDim.x >> 5;
-    const ll_i64 first = (ll_i64)blockIdx.x * warps_per_block + (threadIdx.x >> 5);
-    const ll_i64 step = (ll_i64)gridDim.x * warps_per_block;
-    for (ll_i64 o = first; o < n_out; o += step) {
+    LL_FOR_EACH_WARP(o, n_out) {
         const ll_i64 base = ll_offset(outer, o);
         T best = (T)0;
         ll_i64 best_i = -1;

@@ -77,6 +77,12 @@ __device__ __forceinline__ void ll_coords(const Strided& d, ll_i64 i, ll_i64* co
     for (ll_i64 i = (ll_i64)blockIdx.x * blockDim.x + threadIdx.x; i < (ll_i64)(n); \
          i += (ll_i64)blockDim.x * gridDim.x)
 
+// A grid-stride loop with one warp per item: `w` is the same for the 32 lanes of a warp, so
+// shuffles inside the loop see full warps (blockDim.x a multiple of 32).
+#define LL_FOR_EACH_WARP(w, n)                                                                   \
+    for (ll_i64 w = (ll_i64)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); w < (ll_i64)(n); \
+         w += (ll_i64)gridDim.x * (blockDim.x >> 5))
+
 // Instantiation lists: M(type, suffix) for each dtype of the set.
 #define LL_FOR_FLOATS(M) M(float, f32) M(double, f64)
 #define LL_FOR_NUMBERS(M) M(float, f32) M(double, f64) M(ll_i64, i64)

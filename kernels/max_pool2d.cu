@@ -75,11 +75,8 @@ __device__ void max_pool2d_backward_body(T* dx, const T* g, const Nchw& gs, cons
                                          ll_i64 planes, int c, int hw, int oh, int ow, ll_u64* fault) {
     const unsigned full = 0xffffffffu;
     const int lane = threadIdx.x & 31;
-    const ll_i64 warps_per_block = blockDim.x >> 5;
-    const ll_i64 step = (ll_i64)gridDim.x * warps_per_block;
     const int ohw = oh * ow;
-    // `plane` is the same for the 32 lanes of a warp, so every shuffle below sees a full warp.
-    for (ll_i64 plane = (ll_i64)blockIdx.x * warps_per_block + (threadIdx.x >> 5); plane < planes; plane += step) {
+    LL_FOR_EACH_WARP(plane, planes) {
         const ll_i64 nb = plane / c, ch = plane - nb * c;
         T* dst = dx + plane * hw;
         for (int j = lane; j < hw; j += 32) dst[j] = T(0);

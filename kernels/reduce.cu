@@ -54,11 +54,7 @@ template <class T>
 __device__ void reduce_warp_body(T* out, const T* x, Strided outer, Strided inner, ll_i64 n_out, ll_i64 n_inner,
                                  int op) {
     const int lane = threadIdx.x & 31;
-    const ll_i64 warps_per_block = blockDim.x >> 5;
-    const ll_i64 first = (ll_i64)blockIdx.x * warps_per_block + (threadIdx.x >> 5);
-    const ll_i64 step = (ll_i64)gridDim.x * warps_per_block;
-    // `o` is the same for the 32 lanes of a warp, so the shuffles below see full warps.
-    for (ll_i64 o = first; o < n_out; o += step) {
+    LL_FOR_EACH_WARP(o, n_out) {
         const ll_i64 base = ll_offset(outer, o);
         T acc = reduce_identity<T>(op);
         for (ll_i64 r = lane; r < n_inner; r += 32) acc = reduce_combine<T>(op, acc, x[base + ll_offset(inner, r)]);

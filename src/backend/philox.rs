@@ -125,26 +125,7 @@ pub fn f64_of_words(w: [u32; 4]) -> [f64; 2] {
 mod tests {
     use super::*;
 
-    /// Random123's known-answer vectors for Philox4x32-10 (its `kat_vectors` file).
-    #[test]
-    fn known_answers() {
-        let cases = [
-            ([0; 4], [0; 2], [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8]),
-            (
-                [u32::MAX; 4],
-                [u32::MAX; 2],
-                [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd],
-            ),
-            (
-                [0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344],
-                [0xa409_3822, 0x299f_31d0],
-                [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1],
-            ),
-        ];
-        for (counter, key, want) in cases {
-            assert_eq!(philox4x32_10(counter, key), want, "counter {counter:x?} key {key:x?}");
-        }
-    }
+    // Random123's known-answer vectors are checked in tests/random.rs (`philox_matches_random123_known_answers`).
 
     #[test]
     fn float_rules_cover_zero_to_just_below_one() {
