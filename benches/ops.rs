@@ -12,6 +12,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use learnloss::{Conv2dParams, DType, Generator, Tensor};
 
 fn matmul(c: &mut Criterion) {
+    // As the trainer does: freed blocks stay in the heap instead of being unmapped and faulted
+    // back in by the next iteration.
+    learnloss::malloc::keep_freed_memory();
     let dev = bench_device();
     let mut gen = Generator::new(0);
     let mut group = dev.group(c, "matmul_f32");
@@ -29,6 +32,7 @@ fn matmul(c: &mut Criterion) {
 const CONV_LAYERS: [(usize, usize, usize); 3] = [(1, 32, 28), (32, 64, 14), (64, 128, 7)];
 
 fn conv2d(c: &mut Criterion) {
+    learnloss::malloc::keep_freed_memory();
     let dev = bench_device();
     let mut gen = Generator::new(1);
     let params = Conv2dParams {

@@ -19,7 +19,6 @@ use rayon::prelude::*;
 /// Number of partial sums of the weight gradient (fixed: results must not depend on threads).
 const WEIGHT_GRAD_CHUNKS: usize = 16;
 
-#[derive(Copy, Clone)]
 struct Geometry {
     cin: usize,
     h: usize,
@@ -29,6 +28,9 @@ struct Geometry {
     oh: usize,
     ow: usize,
     p: Conv2dParams,
+    /// For `rows_join` geometries, per kernel column: `OH·OW` flags, true where an entry of a
+    /// column-matrix row lies inside the input row (false where its run wraps across a row edge).
+    wrap_mask: Vec<bool>,
 }
 
 impl Geometry {
@@ -36,7 +38,7 @@ impl Geometry {
         let [oh, ow] = p
             .output_size([h, w], [kh, kw])
             .expect("conv2d: geometry checked by the front end");
-        Geometry {
+        let mut g = Geometry {
             cin,
             h,
             w,
@@ -45,7 +47,18 @@ impl Geometry {
             oh,
             ow,
             p: *p,
+            wrap_mask: Vec::new(),
+        };
+        if g.rows_join() {
+            g.wrap_mask = (0..kw)
+                .flat_map(|kj| {
+                    let dx = (kj * p.dilation[1]) as isize - p.padding[1] as isize;
+                    let (lo, hi) = Self::valid(ow, 1, dx, w);
+                    (0..oh * ow).map(move |i| (lo..hi).contains(&(i % ow)))
+                })
+                .collect();
         }
+        g
     }
 
     fn ckk(&self) -> usize {
@@ -103,14 +116,23 @@ impl Geometry {
     /// `[Cin·KH·KW, ld]` matrix.
     fn im2col<T: FloatElement>(&self, x: &[T], col: &mut [T], ld: usize, c0: usize) {
         if self.rows_join() {
-            self.for_each_joined_run(|row, span, src| {
+            self.for_each_joined_run(|row, run| {
                 let dst = &mut col[row * ld + c0..row * ld + c0 + self.ohw()];
-                match span {
-                    None => dst.fill(T::zero()),
-                    Some((first, last, lo, hi)) => {
-                        dst[first..last].copy_from_slice(&x[src..src + (last - first)]);
-                        self.zero_outside(dst, first, last, lo, hi);
+                let Some(run) = run else {
+                    dst.fill(T::zero());
+                    return;
+                };
+                dst[..run.first].fill(T::zero());
+                dst[run.last..].fill(T::zero());
+                let src = &x[run.src..run.src + (run.last - run.first)];
+                let dst = &mut dst[run.first..run.last];
+                if run.wraps {
+                    // One select per entry (vectorised) rather than a fill per output row.
+                    for ((d, &v), &inside) in dst.iter_mut().zip(src).zip(&self.wrap_mask[run.mask]) {
+                        *d = if inside { v } else { T::zero() };
                     }
+                } else {
+                    dst.copy_from_slice(src);
                 }
             });
             return;
@@ -137,16 +159,21 @@ impl Geometry {
 
     /// The adjoint of `im2col`: adds columns `c0..c0 + OH·OW` of `col` back into one sample's
     /// input gradient.
-    fn col2im<T: FloatElement>(&self, col: &mut [T], ld: usize, c0: usize, dx: &mut [T]) {
+    fn col2im<T: FloatElement>(&self, col: &[T], ld: usize, c0: usize, dx: &mut [T]) {
         if self.rows_join() {
-            self.for_each_joined_run(|row, span, src| {
-                let Some((first, last, lo, hi)) = span else { return };
-                let cols = &mut col[row * ld + c0..row * ld + c0 + self.ohw()];
-                // Entries that wrap across an image row belong to no input: zero them in the
-                // scratch, then add the whole run at once.
-                self.zero_outside(cols, first, last, lo, hi);
-                for (d, &v) in dx[src..src + (last - first)].iter_mut().zip(&cols[first..last]) {
-                    *d += v;
+            self.for_each_joined_run(|row, run| {
+                let Some(run) = run else { return };
+                let cols = &col[row * ld + c0 + run.first..row * ld + c0 + run.last];
+                let dst = &mut dx[run.src..run.src + (run.last - run.first)];
+                if run.wraps {
+                    // Entries that wrap across an image row belong to no input.
+                    for ((d, &v), &inside) in dst.iter_mut().zip(cols).zip(&self.wrap_mask[run.mask]) {
+                        *d += if inside { v } else { T::zero() };
+                    }
+                } else {
+                    for (d, &v) in dst.iter_mut().zip(cols) {
+                        *d += v;
+                    }
                 }
             });
             return;
@@ -179,11 +206,9 @@ impl Geometry {
         self.p.stride == [1, 1] && self.ow == self.w
     }
 
-    /// For `rows_join` geometries, visits every column-matrix row with its run: `None` when the
-    /// tap sees only padding, else `(first, last, lo, hi)` — the run `first..last` of the row's
-    /// `OH·OW` entries that maps onto the input from element `src` on, and the valid output
-    /// columns `lo..hi` of each output row (entries outside them wrapped across a row edge).
-    fn for_each_joined_run(&self, mut f: impl FnMut(usize, Option<(usize, usize, usize, usize)>, usize)) {
+    /// For `rows_join` geometries, visits every column-matrix row with its run, `None` when the
+    /// tap sees only padding.
+    fn for_each_joined_run(&self, mut f: impl FnMut(usize, Option<JoinedRun>)) {
         let (h, w, oh, ow) = (self.h as isize, self.w as isize, self.oh, self.ow);
         for c in 0..self.cin {
             for ki in 0..self.kh {
@@ -195,26 +220,21 @@ impl Geometry {
                     let dx = (kj * self.p.dilation[1]) as isize - self.p.padding[1] as isize;
                     let (lo, hi) = Self::valid(ow, 1, dx, self.w);
                     if oy_lo >= oy_hi || lo >= hi {
-                        f(row, None, 0);
+                        f(row, None);
                         continue;
                     }
                     let (first, last) = (oy_lo * ow + lo, (oy_hi - 1) * ow + hi);
                     let src = (c as isize * h + oy_lo as isize + dy) * w + dx + lo as isize;
-                    f(row, Some((first, last, lo, hi)), src as usize);
+                    let run = JoinedRun {
+                        first,
+                        last,
+                        src: src as usize,
+                        wraps: lo > 0 || hi < ow,
+                        mask: kj * self.ohw() + first..kj * self.ohw() + last,
+                    };
+                    f(row, Some(run));
                 }
             }
-        }
-    }
-
-    /// Zeroes a column-matrix row outside its run and outside columns `lo..hi` of every
-    /// output row inside it.
-    fn zero_outside<T: FloatElement>(&self, row: &mut [T], first: usize, last: usize, lo: usize, hi: usize) {
-        let ow = self.ow;
-        row[..first].fill(T::zero());
-        row[last..].fill(T::zero());
-        for start in (first - lo..last).step_by(ow) {
-            row[start.max(first)..start + lo].fill(T::zero());
-            row[(start + hi).min(last)..(start + ow).min(last)].fill(T::zero());
         }
     }
 
@@ -227,6 +247,19 @@ impl Geometry {
         }
         TARGET_COLUMNS.div_ceil(self.ohw().max(1)).clamp(1, n.max(1))
     }
+}
+
+/// The part of a column-matrix row (`rows_join` geometries) that maps onto one contiguous run
+/// of the input.
+struct JoinedRun {
+    /// Entries `first..last` of the row's `OH·OW` read the input from element `src` on.
+    first: usize,
+    last: usize,
+    src: usize,
+    /// Whether some entries inside the run wrap across an image row edge (and read nothing).
+    wraps: bool,
+    /// Those entries' flags in `Geometry::wrap_mask`.
+    mask: std::ops::Range<usize>,
 }
 
 /// Column count a batched im2col aims for (measured on the seed's shapes: benches/RESULTS.md).
@@ -306,7 +339,8 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
     let g = Geometry::new(cin, [h, wd], [kh, kw], p);
     let (x, w) = (contiguous_cow(x, xl), contiguous_cow(w, wl));
     let (ckk, ohw, in_size) = (g.ckk(), g.ohw(), cin * h * wd);
-    let mut out = vec![T::zero(); n * cout * ohw];
+    // Every element is written: by the GEMM, or by the copy out of the block's columns.
+    let mut out: Vec<T> = super::buffers::output(n * cout * ohw);
     if out.is_empty() {
         return out;
     }
@@ -377,7 +411,8 @@ pub fn conv2d_input_grad<T: FloatElement>(
     let g = Geometry::new(cin, input_hw, [kh, kw], p);
     let (gr, w) = (contiguous_cow(gr, gl), contiguous_cow(w, wl));
     let (ckk, ohw, in_size) = (g.ckk(), g.ohw(), cin * input_hw[0] * input_hw[1]);
-    let mut dx = vec![T::zero(); n * in_size];
+    // col2im adds into it.
+    let mut dx: Vec<T> = super::buffers::zeroed(n * in_size);
     if dx.is_empty() {
         return dx;
     }
