@@ -61,18 +61,36 @@ fn take<T: Cached>(len: usize) -> Option<Vec<T>> {
 /// A buffer of `len` elements with unspecified (stale) contents, for a kernel that writes every
 /// element.
 pub fn output<T: Element>(len: usize) -> Vec<T> {
-    take(len).unwrap_or_else(|| fresh(len))
+    take(len).unwrap_or_else(|| fresh(len, false))
 }
 
-/// A new buffer of `len` zeros, after giving back to the allocator at least as many idle bytes
+/// A new buffer of `len` elements (zeros, or stale values when `zero` is false), after giving back to the allocator at least as many idle bytes
 /// as it takes (when that many are idle). So the cache never raises the process's footprint
 /// above its peak of live tensors: a step that needs a length nobody freed reuses the memory
 /// of idle buffers of other lengths (through malloc) instead of growing. Without this, a
 /// penalty step's peak was 40 % idle buffers. The smallest idle buffer at least as long goes
-/// first (malloc reuses its block as it is); else the longest shorter ones.
-fn fresh<T: Element>(len: usize) -> Vec<T> {
+/// first, cut down to `len` in place (what malloc would do with its block, without zeroing it
+/// again: stale contents when `zero` is false); else the longest shorter ones.
+///
+/// In a training loop every idle buffer is wanted again in the next step, so each eviction
+/// makes a later miss, which evicts again, every step (22 misses a baseline step, about 9 % of
+/// a forward-Laplacian penalty step in zeroing fresh buffers). Reusing the victim in place
+/// saves the allocation and, for `output`, the zeroing of those misses that find one; the
+/// misses whose length is longer than every idle buffer still allocate (benches/RESULTS.md,
+/// 2026-12-03).
+fn fresh<T: Element>(len: usize, zero: bool) -> Vec<T> {
     if bytes::<T>(len) >= MIN_BYTES {
-        drop(evict::<T>(len));
+        let mut evicted = evict::<T>(len);
+        if evicted.len() == 1 && evicted[0].len() >= len {
+            let mut victim = evicted.pop().expect("one buffer");
+            victim.truncate(len);
+            // Gives the tail back to malloc: the block is split in place, nothing is copied.
+            victim.shrink_to_fit();
+            if zero {
+                victim.fill(T::ZERO);
+            }
+            return victim;
+        }
     }
     vec![T::ZERO; len]
 }
@@ -110,7 +128,7 @@ pub fn zeroed<T: Element>(len: usize) -> Vec<T> {
             buffer.fill(T::ZERO);
             buffer
         }
-        None => fresh(len),
+        None => fresh(len, true),
     }
 }
 
@@ -137,3 +155,26 @@ macro_rules! cached {
 }
 
 cached!(f32, f64, i64, u8);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lengths no other test allocates (the cache is shared by the whole test process).
+    const LONG: usize = 3_000_017;
+    const SHORTER: usize = 3_000_011;
+
+    #[test]
+    fn a_miss_reuses_the_smallest_longer_idle_buffer() {
+        give_back(vec![7i64; LONG]);
+        // No idle buffer of this length: the longer one is cut down, its values kept.
+        let out: Vec<i64> = output(SHORTER);
+        assert_eq!(out.len(), SHORTER);
+        assert!(out.iter().all(|&v| v == 7), "the idle buffer was not reused");
+        give_back(out);
+        // `zeroed` reuses it too, cleared.
+        let zeros: Vec<i64> = zeroed(SHORTER - 1);
+        assert_eq!(zeros.len(), SHORTER - 1);
+        assert!(zeros.iter().all(|&v| v == 0));
+    }
+}
