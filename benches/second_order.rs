@@ -27,6 +27,7 @@ use workloads::{BaselineStep, LearnableStep, PenaltyBatch, Variant, BATCH, CLASS
 fn trace_and_penalty_step(c: &mut Criterion) {
     // As the trainer runs: freed buffers stay in the heap (see learnloss::malloc).
     learnloss::malloc::keep_freed_memory();
+    learnloss::threads::compute_on_calling_thread();
     let dev = bench_device();
     for variant in Variant::ALL {
         let name = variant.name();
@@ -51,6 +52,7 @@ fn trace_and_penalty_step(c: &mut Criterion) {
 
 fn learnable_step(c: &mut Criterion) {
     learnloss::malloc::keep_freed_memory();
+    learnloss::threads::compute_on_calling_thread();
     let dev = bench_device();
     let mut group = dev.group(c, "learnable_step/C10_b1024_1x28x28");
     group.sample_size(10);
@@ -66,6 +68,7 @@ fn learnable_step(c: &mut Criterion) {
 
 fn baseline_step(c: &mut Criterion) {
     learnloss::malloc::keep_freed_memory();
+    learnloss::threads::compute_on_calling_thread();
     let dev = bench_device();
     let Some(mut step) = dev.build("baseline_step", || BaselineStep::new(&dev.device)) else {
         return;

@@ -32,6 +32,7 @@ pub mod optim;
 pub mod report;
 mod serde_str;
 pub mod tensor;
+pub mod threads;
 pub mod train;
 
 // README.md's Rust examples run as doctests, so the README cannot drift from the API.
