@@ -12,10 +12,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use learnloss::{Conv2dParams, DType, Generator, Tensor};
 
 fn matmul(c: &mut Criterion) {
-    // As the trainer does: freed blocks stay in the heap instead of being unmapped and faulted
-    // back in by the next iteration.
-    learnloss::malloc::keep_freed_memory();
-    learnloss::threads::compute_on_calling_thread();
+    // As the trainer runs (see learnloss::tune_cpu_process).
+    learnloss::tune_cpu_process();
     let dev = bench_device();
     let mut gen = Generator::new(0);
     let mut group = dev.group(c, "matmul_f32");
@@ -33,8 +31,7 @@ fn matmul(c: &mut Criterion) {
 const CONV_LAYERS: [(usize, usize, usize); 3] = [(1, 32, 28), (32, 64, 14), (64, 128, 7)];
 
 fn conv2d(c: &mut Criterion) {
-    learnloss::malloc::keep_freed_memory();
-    learnloss::threads::compute_on_calling_thread();
+    learnloss::tune_cpu_process();
     let dev = bench_device();
     let mut gen = Generator::new(1);
     let params = Conv2dParams {

@@ -25,9 +25,8 @@ use learnloss::learnable::{Preset, TraceMethod};
 use workloads::{BaselineStep, LearnableStep, PenaltyBatch, Variant, BATCH, CLASS_COUNTS};
 
 fn trace_and_penalty_step(c: &mut Criterion) {
-    // As the trainer runs: freed buffers stay in the heap (see learnloss::malloc).
-    learnloss::malloc::keep_freed_memory();
-    learnloss::threads::compute_on_calling_thread();
+    // As the trainer runs (see learnloss::tune_cpu_process).
+    learnloss::tune_cpu_process();
     let dev = bench_device();
     for variant in Variant::ALL {
         let name = variant.name();
@@ -51,8 +50,7 @@ fn trace_and_penalty_step(c: &mut Criterion) {
 }
 
 fn learnable_step(c: &mut Criterion) {
-    learnloss::malloc::keep_freed_memory();
-    learnloss::threads::compute_on_calling_thread();
+    learnloss::tune_cpu_process();
     let dev = bench_device();
     let mut group = dev.group(c, "learnable_step/C10_b1024_1x28x28");
     group.sample_size(10);
@@ -67,8 +65,7 @@ fn learnable_step(c: &mut Criterion) {
 }
 
 fn baseline_step(c: &mut Criterion) {
-    learnloss::malloc::keep_freed_memory();
-    learnloss::threads::compute_on_calling_thread();
+    learnloss::tune_cpu_process();
     let dev = bench_device();
     let Some(mut step) = dev.build("baseline_step", || BaselineStep::new(&dev.device)) else {
         return;

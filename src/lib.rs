@@ -47,3 +47,12 @@ pub use dtype::DType;
 pub use error::{Error, Result};
 pub use layout::Layout;
 pub use tensor::{Generator, GeneratorState, HostElement, Tensor, TensorId};
+
+/// The CPU setup the trainer and the benches run with: freed memory stays in the heap
+/// ([`malloc::keep_freed_memory`]) and the calling thread computes too
+/// ([`threads::compute_on_calling_thread`]). Call it first thing in `main`, on the thread that
+/// will run the tensor work.
+pub fn tune_cpu_process() {
+    malloc::keep_freed_memory();
+    threads::compute_on_calling_thread();
+}

@@ -6,8 +6,8 @@
 //! learnable training step, `clear_page` alone took a quarter of the time. Keeping freed memory
 //! in the heap makes later steps reuse it.
 
-/// Makes glibc keep freed memory for reuse (no mmap for large blocks, no trimming, one arena). Call once at
-/// the start of a program; a no-op on other C libraries. Peak memory use is unchanged; memory
+/// Makes glibc keep freed memory for reuse (no mmap for large blocks, no trimming, one arena).
+/// Call once at the start of a program; a no-op on other C libraries. Peak memory use is unchanged; memory
 /// freed after the peak stays with the process until it exits.
 pub fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

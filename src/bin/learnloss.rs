@@ -244,8 +244,7 @@ fn info() -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    learnloss::malloc::keep_freed_memory();
-    learnloss::threads::compute_on_calling_thread();
+    learnloss::tune_cpu_process();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {

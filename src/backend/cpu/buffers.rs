@@ -48,7 +48,11 @@ fn take<T: Cached>(len: usize) -> Option<Vec<T>> {
     if bytes::<T>(len) < MIN_BYTES {
         return None;
     }
-    let mut free = T::cache().free.lock().unwrap_or_else(|e| e.into_inner());
+    pop_idle(&mut T::cache().free.lock().unwrap_or_else(|e| e.into_inner()), len)
+}
+
+/// One idle buffer of length `len` out of `free`, if there is one.
+fn pop_idle<T>(free: &mut BTreeMap<usize, Vec<Vec<T>>>, len: usize) -> Option<Vec<T>> {
     let list = free.get_mut(&len)?;
     let buffer = list.pop()?;
     if list.is_empty() {
@@ -64,61 +68,56 @@ pub fn output<T: Element>(len: usize) -> Vec<T> {
     take(len).unwrap_or_else(|| fresh(len, false))
 }
 
-/// A new buffer of `len` elements (zeros, or stale values when `zero` is false), after giving back to the allocator at least as many idle bytes
-/// as it takes (when that many are idle). So the cache never raises the process's footprint
-/// above its peak of live tensors: a step that needs a length nobody freed reuses the memory
-/// of idle buffers of other lengths (through malloc) instead of growing. Without this, a
-/// penalty step's peak was 40 % idle buffers. The smallest idle buffer at least as long goes
-/// first, cut down to `len` in place (what malloc would do with its block, without zeroing it
-/// again: stale contents when `zero` is false); else the longest shorter ones.
+/// A new buffer of `len` elements (zeros, or stale values when `zero` is false), after giving
+/// back to the allocator at least as many idle bytes as it takes (when that many are idle). So
+/// the cache never raises the process's footprint above its peak of live tensors: a step that
+/// needs a length nobody freed reuses the memory of idle buffers of other lengths instead of
+/// growing. Without this, a penalty step's peak was 40 % idle buffers.
 ///
 /// In a training loop every idle buffer is wanted again in the next step, so each eviction
 /// makes a later miss, which evicts again, every step (22 misses a baseline step, about 9 % of
-/// a forward-Laplacian penalty step in zeroing fresh buffers). Reusing the victim in place
-/// saves the allocation and, for `output`, the zeroing of those misses that find one; the
-/// misses whose length is longer than every idle buffer still allocate (benches/RESULTS.md,
-/// 2026-12-03).
+/// a forward-Laplacian penalty step in zeroing fresh buffers). Reusing a longer victim in
+/// place saves the allocation and, for `output`, the zeroing of those misses; the misses whose
+/// length is longer than every idle buffer still allocate (benches/RESULTS.md, 2026-12-03).
 fn fresh<T: Element>(len: usize, zero: bool) -> Vec<T> {
     if bytes::<T>(len) >= MIN_BYTES {
-        let mut evicted = evict::<T>(len);
-        if evicted.len() == 1 && evicted[0].len() >= len {
-            let mut victim = evicted.pop().expect("one buffer");
-            victim.truncate(len);
-            // Gives the tail back to malloc: the block is split in place, nothing is copied.
-            victim.shrink_to_fit();
-            if zero {
-                victim.fill(T::ZERO);
+        match evict::<T>(len) {
+            Evicted::Longer(mut victim) => {
+                victim.truncate(len);
+                // Gives the tail back to malloc: the block is split in place, nothing is copied.
+                victim.shrink_to_fit();
+                if zero {
+                    victim.fill(T::ZERO);
+                }
+                return victim;
             }
-            return victim;
+            Evicted::Shorter(freed) => drop(freed),
         }
     }
     vec![T::ZERO; len]
 }
 
-/// Takes idle buffers covering `len` elements out of the cache (the caller drops them).
-fn evict<T: Cached>(len: usize) -> Vec<Vec<T>> {
+/// What a miss takes out of the cache to make room.
+enum Evicted<T> {
+    /// The smallest idle buffer at least as long as the request: cut down and reused, which is
+    /// what malloc would do with its block.
+    Longer(Vec<T>),
+    /// Else the longest shorter ones covering the request (or all there are), to be freed.
+    Shorter(Vec<Vec<T>>),
+}
+
+fn evict<T: Cached>(len: usize) -> Evicted<T> {
     let mut free = T::cache().free.lock().unwrap_or_else(|e| e.into_inner());
-    let mut evicted = Vec::new();
-    let mut pop = |free: &mut BTreeMap<usize, Vec<Vec<T>>>, key: usize| {
-        let list = free.get_mut(&key).expect("key taken from the map");
-        let buffer = list.pop().expect("lists in the map are non-empty");
-        if list.is_empty() {
-            free.remove(&key);
-        }
-        IDLE_BYTES.fetch_sub(bytes::<T>(buffer.capacity()), Ordering::Relaxed);
-        evicted.push(buffer);
-    };
     if let Some(&key) = free.range(len..).next().map(|(k, _)| k) {
-        pop(&mut free, key);
-        return evicted;
+        return Evicted::Longer(pop_idle(&mut free, key).expect("key taken from the map"));
     }
-    let mut covered = 0;
+    let (mut shorter, mut covered) = (Vec::new(), 0);
     while covered < len {
         let Some(&key) = free.keys().next_back() else { break };
-        pop(&mut free, key);
+        shorter.push(pop_idle(&mut free, key).expect("key taken from the map"));
         covered += key;
     }
-    evicted
+    Evicted::Shorter(shorter)
 }
 
 /// A buffer of `len` zeros.
