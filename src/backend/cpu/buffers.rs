@@ -6,11 +6,13 @@
 //! time. Steps repeat the same shapes, so a buffer of the same length freed by the previous op
 //! or step is almost always at hand.
 //!
-//! Taken buffers hold stale values (valid numbers, never uninitialised memory): a kernel that
-//! takes one with [`output`] overwrites every element; [`zeroed`] clears it first.
+//! A kernel that writes every element of its output takes a buffer with [`uninit`] (stale values
+//! or fresh memory, never cleared: clearing the cache's misses was 8–10 % of a training step) and
+//! hands it out with [`assume_init`]; [`zeroed`] clears it first.
 
 use super::element::Element;
 use std::collections::BTreeMap;
+use std::mem::{ManuallyDrop, MaybeUninit};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -62,39 +64,70 @@ fn pop_idle<T>(free: &mut BTreeMap<usize, Vec<Vec<T>>>, len: usize) -> Option<Ve
     Some(buffer)
 }
 
-/// A buffer of `len` elements with unspecified (stale) contents, for a kernel that writes every
-/// element.
-pub fn output<T: Element>(len: usize) -> Vec<T> {
-    take(len).unwrap_or_else(|| fresh(len, false))
+/// A buffer of `len` elements with unspecified contents, for a kernel that writes every element
+/// and then calls [`assume_init`].
+pub fn uninit<T: Element>(len: usize) -> Vec<MaybeUninit<T>> {
+    match take(len) {
+        Some(buffer) => forget_values(buffer),
+        None => fresh(len),
+    }
 }
 
-/// A new buffer of `len` elements (zeros, or stale values when `zero` is false), after giving
-/// back to the allocator at least as many idle bytes as it takes (when that many are idle). So
-/// the cache never raises the process's footprint above its peak of live tensors: a step that
-/// needs a length nobody freed reuses the memory of idle buffers of other lengths instead of
-/// growing. Without this, a penalty step's peak was 40 % idle buffers.
+/// The buffer of a kernel that has written every element.
+///
+/// # Safety
+/// Every element of `buffer` must have been written.
+pub unsafe fn assume_init<T>(buffer: Vec<MaybeUninit<T>>) -> Vec<T> {
+    let mut buffer = ManuallyDrop::new(buffer);
+    // SAFETY: MaybeUninit<T> has T's layout, and the caller guarantees every element is set.
+    unsafe { Vec::from_raw_parts(buffer.as_mut_ptr().cast(), buffer.len(), buffer.capacity()) }
+}
+
+/// The same block seen as memory to overwrite.
+fn forget_values<T>(buffer: Vec<T>) -> Vec<MaybeUninit<T>> {
+    let mut buffer = ManuallyDrop::new(buffer);
+    // SAFETY: MaybeUninit<T> has T's layout and asks nothing of the contents.
+    unsafe { Vec::from_raw_parts(buffer.as_mut_ptr().cast(), buffer.len(), buffer.capacity()) }
+}
+
+/// Copies `src` into `dst` (the `copy_from_slice` of unwritten memory).
+pub fn write_copy<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T]) {
+    assert_eq!(
+        dst.len(),
+        src.len(),
+        "write_copy: destination and source lengths differ"
+    );
+    // SAFETY: same length, and a `&mut` destination cannot overlap the shared source.
+    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_mut_ptr().cast::<T>(), src.len()) }
+}
+
+/// A new block of `len` elements, after giving back to the allocator at least as many idle
+/// bytes as it takes (when that many are idle). So the cache never raises the process's
+/// footprint above its peak of live tensors: a step that needs a length nobody freed reuses the
+/// memory of idle buffers of other lengths instead of growing. Without this, a penalty step's
+/// peak was 40 % idle buffers.
 ///
 /// In a training loop every idle buffer is wanted again in the next step, so each eviction
-/// makes a later miss, which evicts again, every step (22 misses a baseline step, about 9 % of
-/// a forward-Laplacian penalty step in zeroing fresh buffers). Reusing a longer victim in
-/// place saves the allocation and, for `output`, the zeroing of those misses; the misses whose
-/// length is longer than every idle buffer still allocate (benches/RESULTS.md, 2026-12-03).
-fn fresh<T: Element>(len: usize, zero: bool) -> Vec<T> {
+/// makes a later miss, which evicts again, every step (22 misses a baseline step). A longer
+/// victim is reused in place, saving the allocation; the block is never cleared, which is what
+/// those misses cost when fresh buffers were zeroed (8–10 % of a step, benches/RESULTS.md,
+/// 2026-12-03).
+fn fresh<T: Element>(len: usize) -> Vec<MaybeUninit<T>> {
     if bytes::<T>(len) >= MIN_BYTES {
         match evict::<T>(len) {
             Evicted::Longer(mut victim) => {
                 victim.truncate(len);
                 // Gives the tail back to malloc: the block is split in place, nothing is copied.
                 victim.shrink_to_fit();
-                if zero {
-                    victim.fill(T::ZERO);
-                }
-                return victim;
+                return forget_values(victim);
             }
             Evicted::Shorter(freed) => drop(freed),
         }
     }
-    vec![T::ZERO; len]
+    let mut block = Vec::with_capacity(len);
+    // SAFETY: the capacity is `len`, and MaybeUninit elements need no initialisation.
+    unsafe { block.set_len(len) };
+    block
 }
 
 /// What a miss takes out of the cache to make room.
@@ -122,13 +155,10 @@ fn evict<T: Cached>(len: usize) -> Evicted<T> {
 
 /// A buffer of `len` zeros.
 pub fn zeroed<T: Element>(len: usize) -> Vec<T> {
-    match take(len) {
-        Some(mut buffer) => {
-            buffer.fill(T::ZERO);
-            buffer
-        }
-        None => fresh(len, true),
-    }
+    let mut buffer = uninit(len);
+    buffer.fill(MaybeUninit::new(T::ZERO));
+    // SAFETY: every element was just written.
+    unsafe { assume_init(buffer) }
 }
 
 /// Keeps a freed buffer for reuse (or frees it when it is small or the cache is full).
@@ -165,15 +195,21 @@ mod tests {
 
     #[test]
     fn a_miss_reuses_the_smallest_longer_idle_buffer() {
-        give_back(vec![7i64; LONG]);
-        // No idle buffer of this length: the longer one is cut down, its values kept.
-        let out: Vec<i64> = output(SHORTER);
+        let long = vec![7i64; LONG];
+        let block = long.as_ptr() as usize;
+        give_back(long);
+        // No idle buffer of this length: the longer one is cut down in place.
+        let out: Vec<MaybeUninit<i64>> = uninit(SHORTER);
         assert_eq!(out.len(), SHORTER);
-        assert!(out.iter().all(|&v| v == 7), "the idle buffer was not reused");
+        assert_eq!(out.as_ptr() as usize, block, "the idle buffer was not reused");
+        // SAFETY: the block still holds the sevens it was given back with.
+        let out = unsafe { assume_init(out) };
+        assert!(out.iter().all(|&v| v == 7));
         give_back(out);
         // `zeroed` reuses it too, cleared.
         let zeros: Vec<i64> = zeroed(SHORTER - 1);
         assert_eq!(zeros.len(), SHORTER - 1);
+        assert_eq!(zeros.as_ptr() as usize, block, "the idle buffer was not reused");
         assert!(zeros.iter().all(|&v| v == 0));
     }
 }

@@ -1,12 +1,14 @@
 //! Per-channel kernels of `[N, C, *]` tensors: batch normalisation's passes (DESIGN §2: fused
 //! because the composed form made four full-size passes where these make one).
 
+use super::buffers;
 use super::element::FloatElement;
 use super::reduce::sum_run;
 use super::strided::{contiguous_cow, PAR_THRESHOLD};
 use crate::Layout;
 use rayon::prelude::*;
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 
 /// `(N, C, inner)` of a `[N, C, *]` shape.
 fn split(shape: &[usize]) -> (usize, usize, usize) {
@@ -36,12 +38,12 @@ where
 /// `out[n, c, …] = Σ_k (x_k[n, c, …] - m_k[c])·s_k[c] + shift[c]` (one or two terms).
 pub fn affine<T: FloatElement>(shape: &[usize], terms: &[Term<'_, T>], shift: Option<&[T]>) -> Vec<T> {
     let (n, c, inner) = split(shape);
-    let mut out = super::buffers::output(n * c * inner);
+    let mut out = buffers::uninit(n * c * inner);
     let row = c * inner;
     if out.is_empty() {
-        return out;
+        return Vec::new();
     }
-    let fill = |(i, dst): (usize, &mut [T])| {
+    let fill = |(i, dst): (usize, &mut [MaybeUninit<T>])| {
         for ch in 0..c {
             let seg = &mut dst[ch * inner..(ch + 1) * inner];
             let at = i * row + ch * inner;
@@ -50,14 +52,14 @@ pub fn affine<T: FloatElement>(shape: &[usize], terms: &[Term<'_, T>], shift: Op
                 [a] => {
                     let (xa, ma, sa) = (&a.x[at..at + inner], a.centre[ch], a.scale[ch]);
                     for (o, &x) in seg.iter_mut().zip(xa) {
-                        *o = (x - ma) * sa + t;
+                        o.write((x - ma) * sa + t);
                     }
                 }
                 [a, b] => {
                     let (xa, ma, sa) = (&a.x[at..at + inner], a.centre[ch], a.scale[ch]);
                     let (xb, mb, sb) = (&b.x[at..at + inner], b.centre[ch], b.scale[ch]);
                     for ((o, &x), &y) in seg.iter_mut().zip(xa).zip(xb) {
-                        *o = (x - ma) * sa + (y - mb) * sb + t;
+                        o.write((x - ma) * sa + (y - mb) * sb + t);
                     }
                 }
                 _ => unreachable!("channel_affine takes one or two terms (checked by the front end)"),
@@ -76,7 +78,8 @@ pub fn affine<T: FloatElement>(shape: &[usize], terms: &[Term<'_, T>], shift: Op
                 }
             });
     }
-    out
+    // SAFETY: the rows cover the buffer and `fill` writes every channel segment of its row.
+    unsafe { buffers::assume_init(out) }
 }
 
 /// `out[c] = Σ_{n, …} (a - sa[c])·(b - sb[c])`, each channel summed in a fixed order (one run

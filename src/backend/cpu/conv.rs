@@ -8,6 +8,7 @@
 //! unrolling. Blocks run in parallel; the weight gradient adds fixed partial sums in a fixed
 //! order, so results do not depend on the thread count.
 
+use super::buffers;
 use super::element::FloatElement;
 use super::matmul::{gemm_strided, solo_parallelism};
 use super::strided::contiguous_cow;
@@ -15,6 +16,7 @@ use crate::backend::Conv2dParams;
 use crate::Layout;
 use gemm::Parallelism;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Number of partial sums of the weight gradient (fixed: results must not depend on threads).
 const WEIGHT_GRAD_CHUNKS: usize = 16;
@@ -276,12 +278,14 @@ fn samples_to_columns<T: FloatElement>(src: &[T], c: usize, l: usize, dst: &mut 
     }
 }
 
-fn columns_to_samples<T: FloatElement>(src: &[T], c: usize, l: usize, dst: &mut [T]) {
+fn columns_to_samples<T: FloatElement>(src: &[T], c: usize, l: usize, dst: &mut [MaybeUninit<T>]) {
     let s = dst.len() / (c * l).max(1);
     for i in 0..s {
         for ch in 0..c {
-            dst[(i * c + ch) * l..(i * c + ch + 1) * l]
-                .copy_from_slice(&src[ch * s * l + i * l..ch * s * l + (i + 1) * l]);
+            buffers::write_copy(
+                &mut dst[(i * c + ch) * l..(i * c + ch + 1) * l],
+                &src[ch * s * l + i * l..ch * s * l + (i + 1) * l],
+            );
         }
     }
 }
@@ -294,12 +298,12 @@ type Scratch<T> = (Vec<T>, Vec<T>);
 /// parallel (a few groups a thread for balance), each allocating its scratch once — rayon's
 /// `for_each_init` would re-create and re-zero megabytes of scratch for every stolen job.
 /// With fewer blocks than threads, blocks run in turn with a multi-threaded GEMM.
-fn for_each_block<T: FloatElement>(
-    out: &mut [T],
+fn for_each_block<T: FloatElement, O: Send>(
+    out: &mut [O],
     item: usize,
     per: usize,
     work_per_block: usize,
-    run: impl Fn(usize, &mut [T], &mut Scratch<T>, Parallelism) + Sync,
+    run: impl Fn(usize, &mut [O], &mut Scratch<T>, Parallelism) + Sync,
 ) {
     let n = out.len() / item.max(1);
     let blocks = n.div_ceil(per);
@@ -339,21 +343,20 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
     let g = Geometry::new(cin, [h, wd], [kh, kw], p);
     let (x, w) = (contiguous_cow(x, xl), contiguous_cow(w, wl));
     let (ckk, ohw, in_size) = (g.ckk(), g.ohw(), cin * h * wd);
-    // Every element is written: by the GEMM, or by the copy out of the block's columns.
-    let mut out: Vec<T> = super::buffers::output(n * cout * ohw);
+    let mut out = buffers::uninit::<T>(n * cout * ohw);
     if out.is_empty() {
-        return out;
+        return Vec::new();
     }
     let per = g.samples_per_block(n);
     // One block of samples: out_block[s] = W · cols_s, computed as W · [cols_0 … cols_S-1].
-    let run = |first: usize, dst: &mut [T], bufs: &mut Scratch<T>, par: Parallelism| {
+    let run = |first: usize, dst: &mut [MaybeUninit<T>], bufs: &mut Scratch<T>, par: Parallelism| {
         let count = dst.len() / (cout * ohw);
         let xs = &x[first * in_size..(first + count) * in_size];
         if g.is_pointwise() {
             unsafe {
                 gemm_strided(
                     (cout, ohw, ckk),
-                    dst.as_mut_ptr(),
+                    dst.as_mut_ptr().cast::<T>(),
                     (ohw, 1),
                     false,
                     w.as_ptr(),
@@ -372,7 +375,7 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
             g.im2col(&xs[s * in_size..(s + 1) * in_size], col, ld, s * ohw);
         }
         let target = if count == 1 {
-            dst.as_mut_ptr()
+            dst.as_mut_ptr().cast::<T>()
         } else {
             tmp.resize(cout * ld, T::zero());
             tmp.as_mut_ptr()
@@ -395,7 +398,9 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
         }
     };
     for_each_block(&mut out, cout * ohw, per, cout * ohw * ckk * per, run);
-    out
+    // SAFETY: every block is written, by its GEMM (which does not read the destination) or by
+    // the copy out of the block's columns.
+    unsafe { buffers::assume_init(out) }
 }
 
 pub fn conv2d_input_grad<T: FloatElement>(
@@ -412,7 +417,7 @@ pub fn conv2d_input_grad<T: FloatElement>(
     let (gr, w) = (contiguous_cow(gr, gl), contiguous_cow(w, wl));
     let (ckk, ohw, in_size) = (g.ckk(), g.ohw(), cin * input_hw[0] * input_hw[1]);
     // col2im adds into it.
-    let mut dx: Vec<T> = super::buffers::zeroed(n * in_size);
+    let mut dx: Vec<T> = buffers::zeroed(n * in_size);
     if dx.is_empty() {
         return dx;
     }

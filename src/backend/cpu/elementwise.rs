@@ -11,21 +11,22 @@ use crate::{DType, Layout};
 /// `out[i] = f(a[i])` over the layout's elements, row-major.
 pub fn map1<T: Element, U: Element>(a: &[T], al: &Layout, f: impl Fn(T) -> U + Sync) -> Vec<U> {
     let plan = Plan::new(al.shape(), &[al]);
-    let mut out = buffers::output(plan.numel());
+    let mut out = buffers::uninit(plan.numel());
     let sa = plan.inner_strides[0];
     plan.fill_rows(&mut out, |row, offs| {
         let n = row.len();
         if sa == 1 {
             for (o, &x) in row.iter_mut().zip(&a[offs[0]..offs[0] + n]) {
-                *o = f(x);
+                o.write(f(x));
             }
         } else {
             for (i, o) in row.iter_mut().enumerate() {
-                *o = f(a[offs[0] + i * sa]);
+                o.write(f(a[offs[0] + i * sa]));
             }
         }
     });
-    out
+    // SAFETY: `fill_rows` hands every row to the closure, which writes each element.
+    unsafe { buffers::assume_init(out) }
 }
 
 /// `out[i] = f(a[i], b[i])`; both layouts have the output shape (broadcast by zero strides).
@@ -37,7 +38,7 @@ pub fn map2<T: Element, U: Element>(
     f: impl Fn(T, T) -> U + Sync,
 ) -> Vec<U> {
     let plan = Plan::new(al.shape(), &[al, bl]);
-    let mut out = buffers::output(plan.numel());
+    let mut out = buffers::uninit(plan.numel());
     let (sa, sb) = (plan.inner_strides[0], plan.inner_strides[1]);
     plan.fill_rows(&mut out, |row, offs| {
         let n = row.len();
@@ -45,29 +46,30 @@ pub fn map2<T: Element, U: Element>(
             (1, 1) => {
                 let (xa, xb) = (&a[offs[0]..offs[0] + n], &b[offs[1]..offs[1] + n]);
                 for ((o, &x), &y) in row.iter_mut().zip(xa).zip(xb) {
-                    *o = f(x, y);
+                    o.write(f(x, y));
                 }
             }
             (1, 0) => {
                 let y = b[offs[1]];
                 for (o, &x) in row.iter_mut().zip(&a[offs[0]..offs[0] + n]) {
-                    *o = f(x, y);
+                    o.write(f(x, y));
                 }
             }
             (0, 1) => {
                 let x = a[offs[0]];
                 for (o, &y) in row.iter_mut().zip(&b[offs[1]..offs[1] + n]) {
-                    *o = f(x, y);
+                    o.write(f(x, y));
                 }
             }
             _ => {
                 for (i, o) in row.iter_mut().enumerate() {
-                    *o = f(a[offs[0] + i * sa], b[offs[1] + i * sb]);
+                    o.write(f(a[offs[0] + i * sa], b[offs[1] + i * sb]));
                 }
             }
         }
     });
-    out
+    // SAFETY: `fill_rows` hands every row to the closure, which writes each element.
+    unsafe { buffers::assume_init(out) }
 }
 
 pub fn unary<T: FloatElement>(a: &[T], al: &Layout, op: UnaryOp) -> Vec<T> {
@@ -137,7 +139,7 @@ pub fn compare<T: Element>(a: &[T], al: &Layout, b: &[T], bl: &Layout, op: CmpOp
 /// `out[i] = if cond[i] { t[i] } else { f[i] }`.
 pub fn select<T: Element>(cond: &[u8], cl: &Layout, t: &[T], tl: &Layout, f: &[T], fl: &Layout) -> Vec<T> {
     let plan = Plan::new(cl.shape(), &[cl, tl, fl]);
-    let mut out = buffers::output(plan.numel());
+    let mut out = buffers::uninit(plan.numel());
     let s = plan.inner_strides.clone();
     plan.fill_rows(&mut out, |row, offs| {
         let n = row.len();
@@ -152,29 +154,34 @@ pub fn select<T: Element>(cond: &[u8], cl: &Layout, t: &[T], tl: &Layout, f: &[T
                     &f[offs[2]..offs[2] + n],
                 );
                 for (((o, &c), &x), &y) in row.iter_mut().zip(c).zip(x).zip(y) {
-                    *o = pick(c, x, y);
+                    o.write(pick(c, x, y));
                 }
             }
             (1, 1, 0) => {
                 let (c, x, y) = (&cond[offs[0]..offs[0] + n], &t[offs[1]..offs[1] + n], f[offs[2]]);
                 for ((o, &c), &x) in row.iter_mut().zip(c).zip(x) {
-                    *o = pick(c, x, y);
+                    o.write(pick(c, x, y));
                 }
             }
             (1, 0, 1) => {
                 let (c, x, y) = (&cond[offs[0]..offs[0] + n], t[offs[1]], &f[offs[2]..offs[2] + n]);
                 for ((o, &c), &y) in row.iter_mut().zip(c).zip(y) {
-                    *o = pick(c, x, y);
+                    o.write(pick(c, x, y));
                 }
             }
             _ => {
                 for (i, o) in row.iter_mut().enumerate() {
-                    *o = pick(cond[offs[0] + i * s[0]], t[offs[1] + i * s[1]], f[offs[2] + i * s[2]]);
+                    o.write(pick(
+                        cond[offs[0] + i * s[0]],
+                        t[offs[1] + i * s[1]],
+                        f[offs[2] + i * s[2]],
+                    ));
                 }
             }
         }
     });
-    out
+    // SAFETY: `fill_rows` hands every row to the closure, which writes each element.
+    unsafe { buffers::assume_init(out) }
 }
 
 /// A contiguous copy of the layout's elements converted to `dtype`.

@@ -78,8 +78,7 @@ pub(crate) fn solo_parallelism(work: usize) -> Parallelism {
 pub fn matmul<T: FloatElement>(a: &[T], al: &Layout, b: &[T], bl: &Layout) -> Vec<T> {
     let (batch, m, k) = (al.shape()[0], al.shape()[1], al.shape()[2]);
     let n = bl.shape()[2];
-    // Every element is written (gemm without accumulation, or the k = 0 zeros).
-    let mut out: Vec<T> = super::buffers::output(batch * m * n);
+    let mut out = super::buffers::uninit::<T>(batch * m * n);
     let (sa, sb) = (al.strides(), bl.strides());
     let work = m * n * k;
     let product = |i: usize, dst: *mut T, par: Parallelism| unsafe {
@@ -98,15 +97,21 @@ pub fn matmul<T: FloatElement>(a: &[T], al: &Layout, b: &[T], bl: &Layout) -> Ve
     let threads = rayon::current_num_threads();
     if batch > 1 && (batch >= 2 * threads || work < PARALLEL_GEMM_WORK) && batch * work >= PARALLEL_GEMM_WORK {
         // Many products: one per task, each single-threaded.
-        let dst = SendPtr(out.as_mut_ptr());
+        let dst = SendPtr(out.as_mut_ptr().cast::<T>());
         (0..batch).into_par_iter().for_each(move |i| {
             let base = dst;
             product(i, unsafe { base.0.add(i * m * n) }, Parallelism::None)
         });
     } else {
         for i in 0..batch {
-            product(i, unsafe { out.as_mut_ptr().add(i * m * n) }, solo_parallelism(work));
+            product(
+                i,
+                unsafe { out.as_mut_ptr().cast::<T>().add(i * m * n) },
+                solo_parallelism(work),
+            );
         }
     }
-    out
+    // SAFETY: every product is written, by gemm without accumulation (which does not read the
+    // destination) or as the zeros of k = 0.
+    unsafe { super::buffers::assume_init(out) }
 }

@@ -1,10 +1,12 @@
 //! 2-D max-pool with PyTorch's indices (position inside each `H·W` plane) and its adjoint.
 
+use super::buffers;
 use super::element::FloatElement;
 use super::strided::contiguous_cow;
 use crate::backend::Pool2dParams;
 use crate::Layout;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (Vec<T>, Vec<i64>) {
     let s = xl.shape();
@@ -13,11 +15,10 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
         .output_size([h, w])
         .expect("max_pool2d: geometry checked by the front end");
     let x = contiguous_cow(x, xl);
-    // Every element is written below.
-    let mut vals = super::buffers::output(planes * oh * ow);
-    let mut idx = super::buffers::output(planes * oh * ow);
+    let mut vals = buffers::uninit(planes * oh * ow);
+    let mut idx = buffers::uninit(planes * oh * ow);
     if vals.is_empty() {
-        return (vals, idx);
+        return (Vec::new(), Vec::new());
     }
     let plain_2x2 = p.kernel == [2, 2] && p.stride == [2, 2] && p.padding == [0, 0] && p.dilation == [1, 1];
     vals.par_chunks_mut(oh * ow)
@@ -53,12 +54,14 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
                             }
                         }
                     }
-                    v[oy * ow + ox] = best;
-                    ix[oy * ow + ox] = best_i;
+                    v[oy * ow + ox].write(best);
+                    ix[oy * ow + ox].write(best_i);
                 }
             }
         });
-    (vals, idx)
+    // SAFETY: every plane's `OH·OW` values and indices are written, by `pool_2x2` (every row,
+    // every pair) or by the general loop.
+    unsafe { (buffers::assume_init(vals), buffers::assume_init(idx)) }
 }
 
 /// The winners of the vertical pairs of one row pair: values and their plane indices.
@@ -87,8 +90,8 @@ fn pool_2x2<T: FloatElement>(
     w: usize,
     oh: usize,
     ow: usize,
-    v: &mut [T],
-    ix: &mut [i64],
+    v: &mut [MaybeUninit<T>],
+    ix: &mut [MaybeUninit<i64>],
     scratch: &mut Scratch<T>,
 ) {
     scratch.best.resize(2 * ow, T::zero());
@@ -118,12 +121,13 @@ fn pool_2x2<T: FloatElement>(
             let (a_nan, b_nan) = (a.is_nan(), b.is_nan());
             let b_later = ib > ia;
             let take = (b_nan & (!a_nan | b_later)) | (!a_nan & !b_nan & ((b > a) | ((b == a) & !b_later)));
-            *out_v = if take { b } else { a };
-            *out_i = (if take { ib } else { ia }) as i64;
+            out_v.write(if take { b } else { a });
+            out_i.write((if take { ib } else { ia }) as i64);
         }
     }
 }
 
+/// The adjoint of max-pool: each window's gradient goes to the input cell its index names.
 pub fn max_pool2d_backward<T: FloatElement>(
     g: &[T],
     gl: &Layout,
@@ -134,15 +138,21 @@ pub fn max_pool2d_backward<T: FloatElement>(
     let plane_in = input_shape[2] * input_shape[3];
     let plane_out = gl.shape()[2] * gl.shape()[3];
     let (g, idx) = (contiguous_cow(g, gl), contiguous_cow(idx, il));
-    let mut out = super::buffers::zeroed(input_shape.iter().product());
-    if out.is_empty() || plane_out == 0 {
-        return out;
+    let numel = input_shape.iter().product();
+    if numel == 0 || plane_out == 0 {
+        return buffers::zeroed(numel);
     }
+    let mut out = buffers::uninit(numel);
     out.par_chunks_mut(plane_in).enumerate().for_each(|(plane, dst)| {
         let (gs, is) = (
             &g[plane * plane_out..(plane + 1) * plane_out],
             &idx[plane * plane_out..(plane + 1) * plane_out],
         );
+        // Cleared plane by plane, in the parallel loop, just before its scatter reads it from
+        // L1: clearing the whole buffer first was a single-threaded pass through memory.
+        dst.fill(MaybeUninit::new(T::zero()));
+        // SAFETY: every element was just written.
+        let dst = unsafe { &mut *(dst as *mut [MaybeUninit<T>] as *mut [T]) };
         for (&v, &i) in gs.iter().zip(is) {
             assert!(
                 i >= 0 && (i as usize) < plane_in,
@@ -151,5 +161,6 @@ pub fn max_pool2d_backward<T: FloatElement>(
             dst[i as usize] += v;
         }
     });
-    out
+    // SAFETY: the planes cover the buffer and each is cleared before its scatter.
+    unsafe { buffers::assume_init(out) }
 }

@@ -13,15 +13,16 @@ const CHUNK: usize = 1 << 14;
 
 /// `numel` values, `P` per counter block, each block's values from `values_of(block)`.
 fn fill<T: Element, const P: usize>(numel: usize, draw: PhiloxDraw, values_of: fn([u32; 4]) -> [T; P]) -> Vec<T> {
-    let mut out = buffers::output::<T>(numel);
+    let mut out = buffers::uninit::<T>(numel);
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, chunk)| {
         let first_block = (c * CHUNK / P) as u64;
         for (b, values) in chunk.chunks_mut(P).enumerate() {
             let v = values_of(draw.block(first_block + b as u64));
-            values.copy_from_slice(&v[..values.len()]);
+            buffers::write_copy(values, &v[..values.len()]);
         }
     });
-    out
+    // SAFETY: the chunks cover the buffer and every chunk's values are written.
+    unsafe { buffers::assume_init(out) }
 }
 
 pub fn uniform_f32(numel: usize, draw: PhiloxDraw) -> Vec<f32> {

@@ -4,6 +4,7 @@
 //! to each other in *every* operand are merged, so a contiguous tensor becomes one long row and
 //! the inner loops see the longest possible runs.
 
+use super::buffers;
 use super::element::Element;
 use crate::Layout;
 use rayon::prelude::*;
@@ -153,20 +154,22 @@ unsafe impl<T> Sync for SendPtr<T> {}
 /// Copies the elements of `src` under `layout` into a new contiguous vector.
 pub fn contiguous_copy<T: Element>(src: &[T], layout: &Layout) -> Vec<T> {
     if let Some(range) = layout.contiguous_range() {
-        let mut out = super::buffers::output(range.len());
-        out.copy_from_slice(&src[range]);
-        return out;
+        let mut out = buffers::uninit(range.len());
+        buffers::write_copy(&mut out, &src[range]);
+        // SAFETY: the copy wrote every element.
+        return unsafe { buffers::assume_init(out) };
     }
     let plan = Plan::new(layout.shape(), &[layout]);
-    let mut out = super::buffers::output(plan.numel());
+    let mut out = buffers::uninit(plan.numel());
     let stride = plan.inner_strides[0];
     plan.fill_rows(&mut out, |row, offs| {
         let base = offs[0];
         for (i, o) in row.iter_mut().enumerate() {
-            *o = src[base + i * stride];
+            o.write(src[base + i * stride]);
         }
     });
-    out
+    // SAFETY: `fill_rows` hands every row to the closure, which writes each element.
+    unsafe { buffers::assume_init(out) }
 }
 
 /// Borrows the elements when they are already contiguous, copies them otherwise.
