@@ -11,7 +11,7 @@ use learnloss::nn::{
     shared_generator, AdaptiveAvgPool2d, BatchNorm, BatchNormConfig, Conv2d, Conv2dConfig, Dropout, Flatten, Linear,
     MaxPool2d, Module, ReLU, Sequential, Softmax, Spec, Tanh,
 };
-use learnloss::{grad, DType, Device, Generator, Tensor};
+use learnloss::{grad, DType, Device, Generator, Pool2dParams, Tensor};
 
 fn seed_classifier_features(spec: &Spec, gen: &mut Generator) -> Sequential {
     Sequential::new()
@@ -430,4 +430,69 @@ fn third_order_through_training_mode_batch_norm_2d() {
     let value = third(&[x.clone(), w.clone(), b.clone()]).item();
     assert!(value.abs() > 1e-3, "u·H·v = {value} should be non-trivial");
     gradcheck(third, &[x, w, b]).unwrap_or_else(|e| panic!("third order through BatchNorm2d: {e}"));
+}
+
+/// `Sequential` runs a ReLU that precedes a max-pool after the pool (a quarter of the elements);
+/// values, first and second derivatives must be those of the modules in the written order,
+/// bit for bit, on data with negatives, ties, signed zeros and NaN.
+#[test]
+fn relu_before_max_pool_runs_after_it_with_identical_results() {
+    let shape = [2, 3, 6, 7];
+    let n: usize = shape.iter().product();
+    let mut gen = Generator::new(5);
+    let mut data = Tensor::randn(&[n], DType::F64, &Device::Cpu, &mut gen).to_vec::<f64>();
+    for (i, v) in data.iter_mut().enumerate() {
+        match i % 11 {
+            0 => *v = 0.0,
+            1 => *v = -0.0,
+            2 => *v = -v.abs(),
+            3 if i % 4 == 0 => *v = f64::NAN,
+            4 => *v = 0.5, // ties with other 0.5s in some windows
+            _ => {}
+        }
+    }
+    let overlapping = Pool2dParams {
+        kernel: [3, 3],
+        stride: [1, 2],
+        padding: [1, 1],
+        dilation: [1, 1],
+    };
+    for params in [Pool2dParams::square(2), overlapping] {
+        let net = Sequential::new().push(ReLU).push(MaxPool2d { params });
+        let x = t(&data, &shape).requires_grad_(true);
+        let fused = net.forward(&x);
+        let written = MaxPool2d { params }.forward(&x.relu());
+        let bits = |t: &Tensor| values(t).iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&fused), bits(&written), "{params:?}: values differ");
+        // A prefix that ends at the ReLU does not pool.
+        assert_eq!(bits(&net.forward_first(&x, 1)), bits(&x.relu()), "{params:?}: prefix");
+        let g = Tensor::randn(fused.shape(), DType::F64, &Device::Cpu, &mut gen).requires_grad_(true);
+        let first = |y: &Tensor| {
+            grad(
+                std::slice::from_ref(y),
+                std::slice::from_ref(&x),
+                Some(std::slice::from_ref(&g)),
+                true,
+            )
+            .remove(0)
+        };
+        let (gf, gw) = (first(&fused), first(&written));
+        assert_eq!(bits(&gf), bits(&gw), "{params:?}: gradients differ");
+        // Second order: the gradient of <dx, v> with respect to the incoming gradient.
+        let v = Tensor::randn(&shape, DType::F64, &Device::Cpu, &mut gen);
+        let second = |gx: &Tensor| {
+            grad(
+                &[gx.mul(&v).sum(&[0, 1, 2, 3], false)],
+                std::slice::from_ref(&g),
+                None,
+                false,
+            )
+            .remove(0)
+        };
+        assert_eq!(
+            bits(&second(&gf)),
+            bits(&second(&gw)),
+            "{params:?}: second derivatives differ"
+        );
+    }
 }

@@ -22,6 +22,9 @@ pub(crate) fn resolve_dim(op: &str, dim: isize, rank: usize) -> usize {
 
 macro_rules! pointwise_layer {
     ($(#[$doc:meta])* $name:ident, $method:ident) => {
+        pointwise_layer!($(#[$doc])* $name, $method, false);
+    };
+    ($(#[$doc:meta])* $name:ident, $method:ident, $is_relu:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default)]
         pub struct $name;
@@ -34,6 +37,10 @@ macro_rules! pointwise_layer {
             fn describe(&self) -> String {
                 concat!(stringify!($name), "()").to_string()
             }
+
+            fn is_relu(&self) -> bool {
+                $is_relu
+            }
         }
     };
 }
@@ -41,7 +48,8 @@ macro_rules! pointwise_layer {
 pointwise_layer!(
     /// `max(x, 0)`.
     ReLU,
-    relu
+    relu,
+    true
 );
 pointwise_layer!(
     /// `tanh(x)`.

@@ -23,6 +23,10 @@ impl Module for MaxPool2d {
         functional::max_pool2d(input, &self.params)
     }
 
+    fn is_max_pool(&self) -> bool {
+        true
+    }
+
     fn describe(&self) -> String {
         let p = &self.params;
         let pair = |v: [usize; 2]| {

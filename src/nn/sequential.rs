@@ -40,6 +40,29 @@ impl Sequential {
         self.children.is_empty()
     }
 
+    /// Applies the first `count` children in order, except that a ReLU directly followed by a
+    /// max-pool runs after the pool. max(relu(x)) = relu(max(x)) because ReLU is monotone; the
+    /// pool then picks the same element (the first maximum, or the last NaN, as before: ReLU
+    /// keeps the order of positives and NaNs, and where it flattens values to 0 its derivative
+    /// is 0 either way), so values and derivatives of every order are the same bit for bit, and
+    /// the ReLU and its backward pass touch a quarter of the elements (the seed's conv → ReLU →
+    /// pool blocks).
+    pub fn forward_first(&self, input: &Tensor, count: usize) -> Tensor {
+        let mut x = input.clone();
+        let mut modules = self.children.iter().take(count).map(|(_, m)| m.as_ref()).peekable();
+        while let Some(module) = modules.next() {
+            x = match modules.peek() {
+                Some(pool) if module.is_relu() && pool.is_max_pool() => {
+                    let pooled = pool.forward(&x);
+                    modules.next();
+                    module.forward(&pooled)
+                }
+                _ => module.forward(&x),
+            };
+        }
+        x
+    }
+
     /// The children with their names.
     pub fn children(&self) -> impl Iterator<Item = (&str, &dyn Module)> {
         self.children.iter().map(|(n, m)| (n.as_str(), m.as_ref()))
@@ -48,9 +71,7 @@ impl Sequential {
 
 impl Module for Sequential {
     fn forward(&self, input: &Tensor) -> Tensor {
-        self.children
-            .iter()
-            .fold(input.clone(), |x, (_, module)| module.forward(&x))
+        self.forward_first(input, self.children.len())
     }
 
     fn visit(&self, prefix: &str, visit: &mut dyn FnMut(String, &Tensor, Slot)) {

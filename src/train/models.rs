@@ -133,10 +133,7 @@ impl RunModels {
         } else {
             self.classifier.len() - 2
         };
-        self.classifier
-            .children()
-            .take(keep)
-            .fold(images.clone(), |h, (_, m)| m.forward(&h))
+        self.classifier.forward_first(images, keep)
     }
 
     /// The method's loss on a batch. With `with_penalties` false the learnable method reports
