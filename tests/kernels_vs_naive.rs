@@ -1073,6 +1073,21 @@ fn conv2d_many_samples_parallel_path() {
             },
         };
         check_conv_random("batch of 12, 3x3", dtype, &c, &mut gen);
+        // 7×7 "same" geometry: blocks of 11 samples, so 40 samples make four blocks (the last
+        // one short) and the weight gradient's parallel partial sums.
+        let c = ConvCase {
+            n: 40,
+            cin: 3,
+            cout: 5,
+            hw: [7, 7],
+            k: [3, 3],
+            p: Conv2dParams {
+                stride: [1, 1],
+                padding: [1, 1],
+                dilation: [1, 1],
+            },
+        };
+        check_conv_random("batch of 40, 7x7 same", dtype, &c, &mut gen);
     }
 }
 

@@ -491,9 +491,12 @@ pub fn conv2d_weight_grad<T: FloatElement>(
         return vec![T::zero(); wsize];
     }
     let per = g.samples_per_block(n);
-    // Adds [g_0 … g_S-1] · [cols_0 … cols_S-1]ᵀ for every block of samples in `range`.
-    let accumulate = |range: std::ops::Range<usize>, acc: &mut [T], par: Parallelism| {
-        let (mut col, mut gmat) = (Vec::new(), Vec::new());
+    // Adds [g_0 … g_S-1] · [cols_0 … cols_S-1]ᵀ for every block of samples in `range`, into a
+    // column-major `[cout, ckk]` accumulator. `gemm` computes a row-major product as its
+    // transpose, which made the large column matrix the left side it packs by gathering one
+    // element at a time (12 % of a 7×7 weight gradient); column-major, the gradient block is
+    // the side packed (4.5× smaller at 7×7) and the columns are read in place.
+    let accumulate = |range: std::ops::Range<usize>, acc: &mut [T], (col, gmat): &mut Scratch<T>, par: Parallelism| {
         let mut first = range.start;
         while first < range.end {
             let count = per.min(range.end - first);
@@ -505,23 +508,23 @@ pub fn conv2d_weight_grad<T: FloatElement>(
             } else {
                 col.resize(ckk * ld, T::zero());
                 for s in 0..count {
-                    g.im2col(&xs[s * in_size..(s + 1) * in_size], &mut col, ld, s * ohw);
+                    g.im2col(&xs[s * in_size..(s + 1) * in_size], col, ld, s * ohw);
                 }
-                &col
+                col
             };
             let lhs: &[T] = if count == 1 {
                 gs
             } else {
                 gmat.resize(cout * ld, T::zero());
-                samples_to_columns(gs, cout, ohw, &mut gmat);
-                &gmat
+                samples_to_columns(gs, cout, ohw, gmat);
+                gmat
             };
             let accumulating = first > range.start;
             unsafe {
                 gemm_strided(
                     (cout, ckk, ld),
                     acc.as_mut_ptr(),
-                    (ckk, 1),
+                    (1, cout),
                     accumulating,
                     lhs.as_ptr(),
                     (ld, 1),
@@ -542,11 +545,12 @@ pub fn conv2d_weight_grad<T: FloatElement>(
     if chunks > 1 && chunks >= rayon::current_num_threads() {
         let partials: Vec<Vec<T>> = (0..chunks)
             .into_par_iter()
-            .map(|c| {
+            // Scratch made once per rayon job, not per chunk (clearing it was 4 % of the op).
+            .map_init(Scratch::default, |scratch, c| {
                 let mut acc = vec![T::zero(); wsize];
                 let range = range_of(c);
                 if !range.is_empty() {
-                    accumulate(range, &mut acc, Parallelism::None);
+                    accumulate(range, &mut acc, scratch, Parallelism::None);
                 }
                 acc
             })
@@ -557,10 +561,22 @@ pub fn conv2d_weight_grad<T: FloatElement>(
                 *t += v;
             }
         }
-        total
+        rows_of_transpose(&total, ckk, cout)
     } else {
         let mut acc = vec![T::zero(); wsize];
-        accumulate(0..n, &mut acc, solo_parallelism(cout * ohw * ckk * per));
-        acc
+        accumulate(
+            0..n,
+            &mut acc,
+            &mut Scratch::default(),
+            solo_parallelism(cout * ohw * ckk * per),
+        );
+        rows_of_transpose(&acc, ckk, cout)
     }
+}
+
+/// The `[cols, rows]` transpose of a `[rows, cols]` matrix.
+fn rows_of_transpose<T: FloatElement>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
+    (0..cols)
+        .flat_map(|c| (0..rows).map(move |r| m[r * cols + c]))
+        .collect()
 }
