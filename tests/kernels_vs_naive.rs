@@ -1088,6 +1088,26 @@ fn conv2d_many_samples_parallel_path() {
             },
         };
         check_conv_random("batch of 40, 7x7 same", dtype, &c, &mut gen);
+        // Planes of at least 512 positions are blocks of one sample.
+        let c = ConvCase {
+            n: 3,
+            hw: [24, 23],
+            ..c
+        };
+        check_conv_random("batch of 3, 24x23 same", dtype, &c, &mut gen);
+        // Dilated "same" padding with an asymmetric kernel.
+        let c = ConvCase {
+            n: 30,
+            hw: [6, 8],
+            k: [3, 5],
+            p: Conv2dParams {
+                stride: [1, 1],
+                padding: [2, 4],
+                dilation: [2, 2],
+            },
+            ..c
+        };
+        check_conv_random("batch of 30, dilated same", dtype, &c, &mut gen);
     }
 }
 

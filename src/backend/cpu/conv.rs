@@ -208,6 +208,64 @@ impl Geometry {
         self.p.stride == [1, 1] && self.ow == self.w
     }
 
+    /// A `rows_join` geometry whose output plane is the input plane's size ("same" padding):
+    /// then every tap maps a whole block of stacked planes onto itself by one shift.
+    fn same_size(&self) -> bool {
+        self.rows_join() && self.oh == self.h
+    }
+
+    /// For `same_size` geometries, per kernel tap, `count` stacked planes of flags: whether input
+    /// position i receives the tap's column entry at i - shift (an output position inside the
+    /// image whose tap reads i), as `[KH·KW, count·H·W]`.
+    fn tap_masks(&self, count: usize) -> Vec<bool> {
+        let (h, w) = (self.h as isize, self.w as isize);
+        let mut masks = Vec::with_capacity(self.kh * self.kw * count * self.h * self.w);
+        for ki in 0..self.kh {
+            let dy = (ki * self.p.dilation[0]) as isize - self.p.padding[0] as isize;
+            for kj in 0..self.kw {
+                let dx = (kj * self.p.dilation[1]) as isize - self.p.padding[1] as isize;
+                let plane = (0..h)
+                    .flat_map(|iy| (0..w).map(move |ix| (0..h).contains(&(iy - dy)) && (0..w).contains(&(ix - dx))));
+                let plane: Vec<bool> = plane.collect();
+                for _ in 0..count {
+                    masks.extend_from_slice(&plane);
+                }
+            }
+        }
+        masks
+    }
+
+    /// The adjoint of `im2col` for a whole block of `same_size` geometry at once, into
+    /// `[Cin, ld]` (the block's planes side by side, as the column matrix holds them): each tap
+    /// adds its column-matrix row shifted by one offset over the whole block, masked where the
+    /// shift crosses a row or plane edge. One long vectorised pass per tap, where the per-sample
+    /// `col2im` made a pass per tap and sample of at most `H·W` (49 at 7×7) entries, which was
+    /// a fifth of a 7×7 input gradient. Same sums in the same order as `col2im`.
+    fn col2im_block<T: FloatElement>(&self, col: &[T], ld: usize, masks: &[bool], mask_ld: usize, dxc: &mut [T]) {
+        let taps = self.kh * self.kw;
+        let w = self.w as isize;
+        for (c, out) in dxc.chunks_exact_mut(ld).enumerate().take(self.cin) {
+            out.fill(T::zero());
+            for t in 0..taps {
+                let dy = ((t / self.kw) * self.p.dilation[0]) as isize - self.p.padding[0] as isize;
+                let dx = ((t % self.kw) * self.p.dilation[1]) as isize - self.p.padding[1] as isize;
+                let shift = dy * w + dx;
+                // Positions i whose source i - shift lies in the block.
+                let lo = shift.clamp(0, ld as isize) as usize;
+                let hi = (ld as isize + shift).clamp(0, ld as isize) as usize;
+                if lo >= hi {
+                    continue;
+                }
+                let row = &col[(c * taps + t) * ld..(c * taps + t + 1) * ld];
+                let src = &row[(lo as isize - shift) as usize..(hi as isize - shift) as usize];
+                let mask = &masks[t * mask_ld + lo..t * mask_ld + hi];
+                for ((o, &v), &inside) in out[lo..hi].iter_mut().zip(src).zip(mask) {
+                    *o += if inside { v } else { T::zero() };
+                }
+            }
+        }
+    }
+
     /// For `rows_join` geometries, visits every column-matrix row with its run, `None` when the
     /// tap sees only padding.
     fn for_each_joined_run(&self, mut f: impl FnMut(usize, Option<JoinedRun>)) {
@@ -416,21 +474,28 @@ pub fn conv2d_input_grad<T: FloatElement>(
     let g = Geometry::new(cin, input_hw, [kh, kw], p);
     let (gr, w) = (contiguous_cow(gr, gl), contiguous_cow(w, wl));
     let (ckk, ohw, in_size) = (g.ckk(), g.ohw(), cin * input_hw[0] * input_hw[1]);
-    // col2im adds into it.
-    let mut dx: Vec<T> = buffers::zeroed(n * in_size);
+    let mut dx = buffers::uninit::<T>(n * in_size);
     if dx.is_empty() {
-        return dx;
+        return Vec::new();
     }
     let per = g.samples_per_block(n);
+    let mask_ld = per * ohw;
+    let masks = g.same_size().then(|| g.tap_masks(per));
     // cols = Wᵀ · [g_0 … g_S-1]; Wᵀ[r][c] = W[c][r], so its row stride is 1 and column stride ckk.
-    let run = |first: usize, dst: &mut [T], bufs: &mut Scratch<T>, par: Parallelism| {
+    let run = |first: usize, dst: &mut [MaybeUninit<T>], bufs: &mut Scratch<T>, par: Parallelism| {
         let count = dst.len() / in_size;
         let gs = &gr[first * cout * ohw..(first + count) * cout * ohw];
+        // Cleared block by block where the result is added up in place (the block stays in cache).
+        let cleared = |dst: &mut [MaybeUninit<T>]| {
+            dst.fill(MaybeUninit::new(T::zero()));
+            // SAFETY: every element was just written.
+            unsafe { &mut *(dst as *mut [MaybeUninit<T>] as *mut [T]) }
+        };
         if g.is_pointwise() {
             unsafe {
                 gemm_strided(
                     (ckk, ohw, cout),
-                    dst.as_mut_ptr(),
+                    dst.as_mut_ptr().cast::<T>(),
                     (ohw, 1),
                     false,
                     w.as_ptr(),
@@ -465,12 +530,26 @@ pub fn conv2d_input_grad<T: FloatElement>(
                 par,
             )
         };
-        for s in 0..count {
-            g.col2im(col, ld, s * ohw, &mut dst[s * in_size..(s + 1) * in_size]);
+        match &masks {
+            Some(masks) if count == 1 => g.col2im_block(col, ld, masks, mask_ld, cleared(dst)),
+            Some(masks) => {
+                // The block's planes side by side, then back to samples.
+                gmat.resize(cin * ld, T::zero());
+                g.col2im_block(col, ld, masks, mask_ld, gmat);
+                columns_to_samples(gmat, cin, ohw, dst);
+            }
+            None => {
+                let dst = cleared(dst);
+                for s in 0..count {
+                    g.col2im(col, ld, s * ohw, &mut dst[s * in_size..(s + 1) * in_size]);
+                }
+            }
         }
     };
     for_each_block(&mut dx, in_size, per, cout * ohw * ckk * per, run);
-    dx
+    // SAFETY: every block is written: by the GEMM (pointwise), by the copy out of the block's
+    // planes, or cleared and then added into.
+    unsafe { buffers::assume_init(dx) }
 }
 
 pub fn conv2d_weight_grad<T: FloatElement>(
