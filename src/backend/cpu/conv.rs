@@ -235,6 +235,77 @@ impl Geometry {
         masks
     }
 
+    /// Unrolls `count` samples `[count, Cin, H, W]` into a block's column matrix
+    /// `[Cin·KH·KW, count·OH·OW]`: for `same_size` geometries (when `masks` are given) at once
+    /// by `im2col_block`, several samples' planes first copied side by side into `planes`;
+    /// else sample by sample.
+    fn unroll_block<T: FloatElement>(
+        &self,
+        xs: &[T],
+        count: usize,
+        col: &mut [T],
+        planes: &mut Vec<T>,
+        masks: Option<&[bool]>,
+        mask_ld: usize,
+    ) {
+        let (ld, plane, in_size) = (count * self.ohw(), self.h * self.w, self.cin * self.h * self.w);
+        match masks {
+            // One sample's `[Cin, H·W]` is already its planes side by side.
+            Some(masks) if count == 1 => self.im2col_block(xs, ld, masks, mask_ld, col),
+            Some(masks) => {
+                planes.resize(self.cin * ld, T::zero());
+                samples_to_columns(xs, self.cin, plane, planes);
+                self.im2col_block(planes, ld, masks, mask_ld, col);
+            }
+            None => {
+                for s in 0..count {
+                    self.im2col(&xs[s * in_size..(s + 1) * in_size], col, ld, s * self.ohw());
+                }
+            }
+        }
+    }
+
+    /// The tap masks of `same_size` geometries for blocks of up to `per` samples, with their row
+    /// length (`tap_masks`).
+    fn block_masks(&self, per: usize) -> (Option<Vec<bool>>, usize) {
+        (self.same_size().then(|| self.tap_masks(per)), per * self.ohw())
+    }
+
+    /// `im2col` for a whole block of `same_size` geometry at once, from its planes side by side
+    /// (`[Cin, ld]`): each column-matrix row is the block shifted by the tap's offset, zero where
+    /// the shift crosses a row or plane edge (the mask of the input position read, as in
+    /// `col2im_block`). One long vectorised pass per row instead of one per row and sample.
+    fn im2col_block<T: FloatElement>(&self, xc: &[T], ld: usize, masks: &[bool], mask_ld: usize, col: &mut [T]) {
+        let taps = self.kh * self.kw;
+        let w = self.w as isize;
+        for (c, plane) in xc.chunks_exact(ld).enumerate().take(self.cin) {
+            for t in 0..taps {
+                let shift = self.tap_shift(t, w);
+                let row = &mut col[(c * taps + t) * ld..(c * taps + t + 1) * ld];
+                // Positions p whose source p + shift lies in the block.
+                let lo = (-shift).clamp(0, ld as isize) as usize;
+                let hi = (ld as isize - shift).clamp(lo as isize, ld as isize) as usize;
+                row[..lo].fill(T::zero());
+                row[hi..].fill(T::zero());
+                if lo >= hi {
+                    continue;
+                }
+                let (from, to) = ((lo as isize + shift) as usize, (hi as isize + shift) as usize);
+                let mask = &masks[t * mask_ld + from..t * mask_ld + to];
+                for ((d, &v), &inside) in row[lo..hi].iter_mut().zip(&plane[from..to]).zip(mask) {
+                    *d = if inside { v } else { T::zero() };
+                }
+            }
+        }
+    }
+
+    /// The offset in a plane from an output position to the input position tap `t` reads.
+    fn tap_shift(&self, t: usize, w: isize) -> isize {
+        let dy = ((t / self.kw) * self.p.dilation[0]) as isize - self.p.padding[0] as isize;
+        let dx = ((t % self.kw) * self.p.dilation[1]) as isize - self.p.padding[1] as isize;
+        dy * w + dx
+    }
+
     /// The adjoint of `im2col` for a whole block of `same_size` geometry at once, into
     /// `[Cin, ld]` (the block's planes side by side, as the column matrix holds them): each tap
     /// adds its column-matrix row shifted by one offset over the whole block, masked where the
@@ -247,9 +318,7 @@ impl Geometry {
         for (c, out) in dxc.chunks_exact_mut(ld).enumerate().take(self.cin) {
             out.fill(T::zero());
             for t in 0..taps {
-                let dy = ((t / self.kw) * self.p.dilation[0]) as isize - self.p.padding[0] as isize;
-                let dx = ((t % self.kw) * self.p.dilation[1]) as isize - self.p.padding[1] as isize;
-                let shift = dy * w + dx;
+                let shift = self.tap_shift(t, w);
                 // Positions i whose source i - shift lies in the block.
                 let lo = shift.clamp(0, ld as isize) as usize;
                 let hi = (ld as isize + shift).clamp(0, ld as isize) as usize;
@@ -406,6 +475,7 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
         return Vec::new();
     }
     let per = g.samples_per_block(n);
+    let (masks, mask_ld) = g.block_masks(per);
     // One block of samples: out_block[s] = W · cols_s, computed as W · [cols_0 … cols_S-1].
     let run = |first: usize, dst: &mut [MaybeUninit<T>], bufs: &mut Scratch<T>, par: Parallelism| {
         let count = dst.len() / (cout * ohw);
@@ -429,9 +499,8 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
         let ld = count * ohw;
         let (col, tmp) = bufs;
         col.resize(ckk * ld, T::zero());
-        for s in 0..count {
-            g.im2col(&xs[s * in_size..(s + 1) * in_size], col, ld, s * ohw);
-        }
+        // `tmp` holds the block's planes until it holds the product.
+        g.unroll_block(xs, count, col, tmp, masks.as_deref(), mask_ld);
         let target = if count == 1 {
             dst.as_mut_ptr().cast::<T>()
         } else {
@@ -479,8 +548,7 @@ pub fn conv2d_input_grad<T: FloatElement>(
         return Vec::new();
     }
     let per = g.samples_per_block(n);
-    let mask_ld = per * ohw;
-    let masks = g.same_size().then(|| g.tap_masks(per));
+    let (masks, mask_ld) = g.block_masks(per);
     // cols = Wᵀ · [g_0 … g_S-1]; Wᵀ[r][c] = W[c][r], so its row stride is 1 and column stride ckk.
     let run = |first: usize, dst: &mut [MaybeUninit<T>], bufs: &mut Scratch<T>, par: Parallelism| {
         let count = dst.len() / in_size;
@@ -570,6 +638,7 @@ pub fn conv2d_weight_grad<T: FloatElement>(
         return vec![T::zero(); wsize];
     }
     let per = g.samples_per_block(n);
+    let (masks, mask_ld) = g.block_masks(per);
     // Adds [g_0 … g_S-1] · [cols_0 … cols_S-1]ᵀ for every block of samples in `range`, into a
     // column-major `[cout, ckk]` accumulator. `gemm` computes a row-major product as its
     // transpose, which made the large column matrix the left side it packs by gathering one
@@ -586,9 +655,7 @@ pub fn conv2d_weight_grad<T: FloatElement>(
                 xs
             } else {
                 col.resize(ckk * ld, T::zero());
-                for s in 0..count {
-                    g.im2col(&xs[s * in_size..(s + 1) * in_size], col, ld, s * ohw);
-                }
+                g.unroll_block(xs, count, col, gmat, masks.as_deref(), mask_ld);
                 col
             };
             let lhs: &[T] = if count == 1 {
