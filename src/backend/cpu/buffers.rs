@@ -90,6 +90,13 @@ fn forget_values<T>(buffer: Vec<T>) -> Vec<MaybeUninit<T>> {
     unsafe { Vec::from_raw_parts(buffer.as_mut_ptr().cast(), buffer.len(), buffer.capacity()) }
 }
 
+/// Clears unwritten memory, to be added into.
+pub fn clear<T: Element>(dst: &mut [MaybeUninit<T>]) -> &mut [T] {
+    dst.fill(MaybeUninit::new(T::ZERO));
+    // SAFETY: every element was just written, and MaybeUninit<T> has T's layout.
+    unsafe { &mut *(dst as *mut [MaybeUninit<T>] as *mut [T]) }
+}
+
 /// Copies `src` into `dst` (the `copy_from_slice` of unwritten memory).
 pub fn write_copy<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T]) {
     assert_eq!(

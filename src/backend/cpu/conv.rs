@@ -553,12 +553,6 @@ pub fn conv2d_input_grad<T: FloatElement>(
     let run = |first: usize, dst: &mut [MaybeUninit<T>], bufs: &mut Scratch<T>, par: Parallelism| {
         let count = dst.len() / in_size;
         let gs = &gr[first * cout * ohw..(first + count) * cout * ohw];
-        // Cleared block by block where the result is added up in place (the block stays in cache).
-        let cleared = |dst: &mut [MaybeUninit<T>]| {
-            dst.fill(MaybeUninit::new(T::zero()));
-            // SAFETY: every element was just written.
-            unsafe { &mut *(dst as *mut [MaybeUninit<T>] as *mut [T]) }
-        };
         if g.is_pointwise() {
             unsafe {
                 gemm_strided(
@@ -599,7 +593,7 @@ pub fn conv2d_input_grad<T: FloatElement>(
             )
         };
         match &masks {
-            Some(masks) if count == 1 => g.col2im_block(col, ld, masks, mask_ld, cleared(dst)),
+            Some(masks) if count == 1 => g.col2im_block(col, ld, masks, mask_ld, buffers::clear(dst)),
             Some(masks) => {
                 // The block's planes side by side, then back to samples.
                 gmat.resize(cin * ld, T::zero());
@@ -607,7 +601,8 @@ pub fn conv2d_input_grad<T: FloatElement>(
                 columns_to_samples(gmat, cin, ohw, dst);
             }
             None => {
-                let dst = cleared(dst);
+                // Cleared block by block where it is added into (the block stays in cache).
+                let dst = buffers::clear(dst);
                 for s in 0..count {
                     g.col2im(col, ld, s * ohw, &mut dst[s * in_size..(s + 1) * in_size]);
                 }

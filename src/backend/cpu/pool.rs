@@ -150,9 +150,7 @@ pub fn max_pool2d_backward<T: FloatElement>(
         );
         // Cleared plane by plane, in the parallel loop, just before its scatter reads it from
         // L1: clearing the whole buffer first was a single-threaded pass through memory.
-        dst.fill(MaybeUninit::new(T::zero()));
-        // SAFETY: every element was just written.
-        let dst = unsafe { &mut *(dst as *mut [MaybeUninit<T>] as *mut [T]) };
+        let dst = buffers::clear(dst);
         for (&v, &i) in gs.iter().zip(is) {
             assert!(
                 i >= 0 && (i as usize) < plane_in,
