@@ -4,8 +4,9 @@
 //! `[Cin·KH·KW, S·OH·OW]` matrix (im2col), so the forward pass is one large GEMM with the
 //! `[Cout, Cin·KH·KW]` weight (per-sample GEMMs at 7×7 would have only 49 columns); the input
 //! gradient is the transposed GEMM followed by the adjoint scatter (col2im); the weight gradient
-//! sums `grad · colsᵀ` over blocks. 1×1 convolutions with stride 1 and no padding skip the
-//! unrolling. Blocks run in parallel; the weight gradient adds fixed partial sums in a fixed
+//! sums `grad · colsᵀ` over blocks. "Same" geometries (stride 1, output the input's size)
+//! unroll and fold back a whole block at once, one shifted pass per tap; others go row by row.
+//! 1×1 convolutions with stride 1 and no padding skip the unrolling. Blocks run in parallel; the weight gradient adds fixed partial sums in a fixed
 //! order, so results do not depend on the thread count.
 
 use super::buffers;
@@ -30,9 +31,6 @@ struct Geometry {
     oh: usize,
     ow: usize,
     p: Conv2dParams,
-    /// For `rows_join` geometries, per kernel column: `OH·OW` flags, true where an entry of a
-    /// column-matrix row lies inside the input row (false where its run wraps across a row edge).
-    wrap_mask: Vec<bool>,
 }
 
 impl Geometry {
@@ -40,7 +38,7 @@ impl Geometry {
         let [oh, ow] = p
             .output_size([h, w], [kh, kw])
             .expect("conv2d: geometry checked by the front end");
-        let mut g = Geometry {
+        Geometry {
             cin,
             h,
             w,
@@ -49,18 +47,7 @@ impl Geometry {
             oh,
             ow,
             p: *p,
-            wrap_mask: Vec::new(),
-        };
-        if g.rows_join() {
-            g.wrap_mask = (0..kw)
-                .flat_map(|kj| {
-                    let dx = (kj * p.dilation[1]) as isize - p.padding[1] as isize;
-                    let (lo, hi) = Self::valid(ow, 1, dx, w);
-                    (0..oh * ow).map(move |i| (lo..hi).contains(&(i % ow)))
-                })
-                .collect();
         }
-        g
     }
 
     fn ckk(&self) -> usize {
@@ -117,28 +104,6 @@ impl Geometry {
     /// Unrolls one sample `[Cin, H, W]` into columns `c0..c0 + OH·OW` of `col`, a
     /// `[Cin·KH·KW, ld]` matrix.
     fn im2col<T: FloatElement>(&self, x: &[T], col: &mut [T], ld: usize, c0: usize) {
-        if self.rows_join() {
-            self.for_each_joined_run(|row, run| {
-                let dst = &mut col[row * ld + c0..row * ld + c0 + self.ohw()];
-                let Some(run) = run else {
-                    dst.fill(T::zero());
-                    return;
-                };
-                dst[..run.first].fill(T::zero());
-                dst[run.last..].fill(T::zero());
-                let src = &x[run.src..run.src + (run.last - run.first)];
-                let dst = &mut dst[run.first..run.last];
-                if run.wraps {
-                    // One select per entry (vectorised) rather than a fill per output row.
-                    for ((d, &v), &inside) in dst.iter_mut().zip(src).zip(&self.wrap_mask[run.mask]) {
-                        *d = if inside { v } else { T::zero() };
-                    }
-                } else {
-                    dst.copy_from_slice(src);
-                }
-            });
-            return;
-        }
         let (ow, s1) = (self.ow, self.p.stride[1]);
         self.for_each_run(|row, oy, (lo, hi), base| {
             let start = row * ld + c0 + oy * ow;
@@ -162,24 +127,6 @@ impl Geometry {
     /// The adjoint of `im2col`: adds columns `c0..c0 + OH·OW` of `col` back into one sample's
     /// input gradient.
     fn col2im<T: FloatElement>(&self, col: &[T], ld: usize, c0: usize, dx: &mut [T]) {
-        if self.rows_join() {
-            self.for_each_joined_run(|row, run| {
-                let Some(run) = run else { return };
-                let cols = &col[row * ld + c0 + run.first..row * ld + c0 + run.last];
-                let dst = &mut dx[run.src..run.src + (run.last - run.first)];
-                if run.wraps {
-                    // Entries that wrap across an image row belong to no input.
-                    for ((d, &v), &inside) in dst.iter_mut().zip(cols).zip(&self.wrap_mask[run.mask]) {
-                        *d += if inside { v } else { T::zero() };
-                    }
-                } else {
-                    for (d, &v) in dst.iter_mut().zip(cols) {
-                        *d += v;
-                    }
-                }
-            });
-            return;
-        }
         let (ow, s1) = (self.ow, self.p.stride[1]);
         self.for_each_run(|row, oy, (lo, hi), base| {
             let start = row * ld + c0 + oy * ow;
@@ -201,17 +148,11 @@ impl Geometry {
         });
     }
 
-    /// Stride 1 and an output as wide as the input ("same" padding, the common case): then
-    /// consecutive output rows read consecutive input rows, and each (channel, tap) row of the
-    /// column matrix is one contiguous run of the input instead of OH short pieces.
-    fn rows_join(&self) -> bool {
-        self.p.stride == [1, 1] && self.ow == self.w
-    }
-
-    /// A `rows_join` geometry whose output plane is the input plane's size ("same" padding):
-    /// then every tap maps a whole block of stacked planes onto itself by one shift.
+    /// Stride 1 and an output plane the input plane's size ("same" padding, every seed model):
+    /// then every tap maps a whole block of stacked planes onto itself by one shift
+    /// (`im2col_block`, `col2im_block`).
     fn same_size(&self) -> bool {
-        self.rows_join() && self.oh == self.h
+        self.p.stride == [1, 1] && [self.oh, self.ow] == [self.h, self.w]
     }
 
     /// For `same_size` geometries, per kernel tap, `count` stacked planes of flags: whether input
@@ -335,38 +276,6 @@ impl Geometry {
         }
     }
 
-    /// For `rows_join` geometries, visits every column-matrix row with its run, `None` when the
-    /// tap sees only padding.
-    fn for_each_joined_run(&self, mut f: impl FnMut(usize, Option<JoinedRun>)) {
-        let (h, w, oh, ow) = (self.h as isize, self.w as isize, self.oh, self.ow);
-        for c in 0..self.cin {
-            for ki in 0..self.kh {
-                let dy = (ki * self.p.dilation[0]) as isize - self.p.padding[0] as isize;
-                let oy_lo = (-dy).clamp(0, oh as isize) as usize;
-                let oy_hi = (h - dy).clamp(oy_lo as isize, oh as isize) as usize;
-                for kj in 0..self.kw {
-                    let row = (c * self.kh + ki) * self.kw + kj;
-                    let dx = (kj * self.p.dilation[1]) as isize - self.p.padding[1] as isize;
-                    let (lo, hi) = Self::valid(ow, 1, dx, self.w);
-                    if oy_lo >= oy_hi || lo >= hi {
-                        f(row, None);
-                        continue;
-                    }
-                    let (first, last) = (oy_lo * ow + lo, (oy_hi - 1) * ow + hi);
-                    let src = (c as isize * h + oy_lo as isize + dy) * w + dx + lo as isize;
-                    let run = JoinedRun {
-                        first,
-                        last,
-                        src: src as usize,
-                        wraps: lo > 0 || hi < ow,
-                        mask: kj * self.ohw() + first..kj * self.ohw() + last,
-                    };
-                    f(row, Some(run));
-                }
-            }
-        }
-    }
-
     /// Samples unrolled side by side into one column matrix, so that each GEMM has about
     /// `TARGET_COLUMNS` columns: per-sample products at small spatial sizes (7×7 = 49
     /// columns) waste most of the GEMM's tiles and repeat its packing per sample.
@@ -376,19 +285,6 @@ impl Geometry {
         }
         TARGET_COLUMNS.div_ceil(self.ohw().max(1)).clamp(1, n.max(1))
     }
-}
-
-/// The part of a column-matrix row (`rows_join` geometries) that maps onto one contiguous run
-/// of the input.
-struct JoinedRun {
-    /// Entries `first..last` of the row's `OH·OW` read the input from element `src` on.
-    first: usize,
-    last: usize,
-    src: usize,
-    /// Whether some entries inside the run wrap across an image row edge (and read nothing).
-    wraps: bool,
-    /// Those entries' flags in `Geometry::wrap_mask`.
-    mask: std::ops::Range<usize>,
 }
 
 /// Column count a batched im2col aims for (measured on the seed's shapes: benches/RESULTS.md).
@@ -550,7 +446,7 @@ pub fn conv2d_input_grad<T: FloatElement>(
     // Wᵀ stored `[ckk, cout]`. `gemm` computes the row-major product as its transpose, where
     // the weight is the right side; with `cout` contiguous it is read in place instead of being
     // packed, by gathering, for every block (7 % of a 7×7 input gradient).
-    let wt = rows_of_transpose(&contiguous_cow(w, wl), cout, ckk);
+    let wt = transposed(&contiguous_cow(w, wl), cout, ckk);
     let per = g.samples_per_block(n);
     let (masks, mask_ld) = g.block_masks(per);
     // cols = Wᵀ · [g_0 … g_S-1].
@@ -706,7 +602,7 @@ pub fn conv2d_weight_grad<T: FloatElement>(
                 *t += v;
             }
         }
-        rows_of_transpose(&total, ckk, cout)
+        transposed(&total, ckk, cout)
     } else {
         let mut acc = vec![T::zero(); wsize];
         accumulate(
@@ -715,12 +611,12 @@ pub fn conv2d_weight_grad<T: FloatElement>(
             &mut Scratch::default(),
             solo_parallelism(cout * ohw * ckk * per),
         );
-        rows_of_transpose(&acc, ckk, cout)
+        transposed(&acc, ckk, cout)
     }
 }
 
 /// The `[cols, rows]` transpose of a `[rows, cols]` matrix.
-fn rows_of_transpose<T: FloatElement>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
+fn transposed<T: FloatElement>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
     (0..cols)
         .flat_map(|c| (0..rows).map(move |r| m[r * cols + c]))
         .collect()
