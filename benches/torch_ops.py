@@ -4,7 +4,10 @@
 Same shapes, same dtype (f32), median of repeated runs after warm-up. By default uses as many
 threads as `nproc` (torch's default) — pass --threads to pin it.
 
-    python3 benches/torch_ops.py [--threads N] [--device cpu|cuda]
+    python3 benches/torch_ops.py [--threads N] [--device cpu|cuda] [--only SUBSTR,...] [--reps N]
+
+--only keeps the workloads whose printed name contains one of the substrings (as a criterion
+filter would), so rounds of a few workloads can alternate with `cargo bench --bench ops`.
 """
 import argparse
 import statistics
@@ -33,7 +36,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--only", default="", help="comma-separated substrings of workload names")
+    ap.add_argument("--reps", type=int, default=None, help="timed runs a workload (median)")
     args = ap.parse_args()
+    only = [s for s in args.only.split(",") if s]
+
+    def wanted(name):
+        return not only or any(s in name for s in only)
+
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = args.device
@@ -41,10 +51,13 @@ def main():
     print(f"torch {torch.__version__}, device {dev}, threads {torch.get_num_threads()}")
 
     for n in (256, 512, 1024):
+        name = f"matmul_f32/{n}x{n}x{n}"
+        if not wanted(name):
+            continue
         a = torch.randn(n, n, device=dev)
         b = torch.randn(n, n, device=dev)
-        t = timeit(lambda: a @ b, dev, reps=20)
-        print(f"matmul_f32/{n}x{n}x{n}: {t * 1e3:.3f} ms ({2 * n**3 / t / 1e9:.1f} GFLOP/s)")
+        t = timeit(lambda: a @ b, dev, reps=args.reps or 20)
+        print(f"{name}: {t * 1e3:.3f} ms ({2 * n**3 / t / 1e9:.1f} GFLOP/s)")
 
     batch = 1024
     for cin, cout, hw in ((1, 32, 28), (32, 64, 14), (64, 128, 7)):
@@ -52,13 +65,19 @@ def main():
         w = torch.randn(cout, cin, 3, 3, device=dev)
         gy = torch.randn(batch, cout, hw, hw, device=dev)
         name = f"{cin}to{cout}_{hw}x{hw}"
-        fwd = timeit(lambda: F.conv2d(x, w, padding=1), dev)
-        # The two adjoints, as autograd's conv backward computes them.
-        inp = timeit(lambda: torch.nn.grad.conv2d_input(x.shape, w, gy, padding=1), dev)
-        wgt = timeit(lambda: torch.nn.grad.conv2d_weight(x, w.shape, gy, padding=1), dev)
         flops = 2 * batch * cout * hw * hw * cin * 9
-        for what, t in (("forward", fwd), ("input_grad", inp), ("weight_grad", wgt)):
-            print(f"conv2d_f32_b1024/{what}/{name}: {t * 1e3:.2f} ms ({flops / t / 1e9:.1f} GFLOP/s)")
+        workloads = (
+            ("forward", lambda: F.conv2d(x, w, padding=1)),
+            # The two adjoints, as autograd's conv backward computes them.
+            ("input_grad", lambda: torch.nn.grad.conv2d_input(x.shape, w, gy, padding=1)),
+            ("weight_grad", lambda: torch.nn.grad.conv2d_weight(x, w.shape, gy, padding=1)),
+        )
+        for what, fn in workloads:
+            full = f"conv2d_f32_b1024/{what}/{name}"
+            if not wanted(full):
+                continue
+            t = timeit(fn, dev, reps=args.reps or 10)
+            print(f"{full}: {t * 1e3:.2f} ms ({flops / t / 1e9:.1f} GFLOP/s)")
 
 
 if __name__ == "__main__":

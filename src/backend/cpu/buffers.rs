@@ -97,15 +97,40 @@ pub fn clear<T: Element>(dst: &mut [MaybeUninit<T>]) -> &mut [T] {
     unsafe { &mut *(dst as *mut [MaybeUninit<T>] as *mut [T]) }
 }
 
+/// The first `len` elements of a kernel's scratch buffer, grown without being written: a
+/// `resize` would clear megabytes the kernel is about to overwrite (2 % of a conv weight
+/// gradient, whose scratch is made per rayon job).
+pub fn scratch<T>(buf: &mut Vec<MaybeUninit<T>>, len: usize) -> &mut [MaybeUninit<T>] {
+    if buf.len() < len {
+        buf.reserve(len - buf.len());
+        // SAFETY: the capacity is reserved, and `MaybeUninit` needs no initialisation.
+        unsafe { buf.set_len(len) };
+    }
+    &mut buf[..len]
+}
+
+/// `buf` read as written memory.
+///
+/// # Safety
+/// Every element of `buf` must have been written.
+pub unsafe fn assume_written<T>(buf: &mut [MaybeUninit<T>]) -> &mut [T] {
+    // SAFETY: written (the caller's promise), and MaybeUninit<T> has T's layout.
+    unsafe { &mut *(buf as *mut [MaybeUninit<T>] as *mut [T]) }
+}
+
 /// Copies `src` into `dst` (the `copy_from_slice` of unwritten memory).
-pub fn write_copy<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T]) {
+pub fn write_copy<'a, T: Copy>(dst: &'a mut [MaybeUninit<T>], src: &[T]) -> &'a mut [T] {
     assert_eq!(
         dst.len(),
         src.len(),
         "write_copy: destination and source lengths differ"
     );
-    // SAFETY: same length, and a `&mut` destination cannot overlap the shared source.
-    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_mut_ptr().cast::<T>(), src.len()) }
+    // SAFETY: same length, and a `&mut` destination cannot overlap the shared source; once
+    // copied, every element is initialised.
+    unsafe {
+        std::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_mut_ptr().cast::<T>(), src.len());
+        &mut *(dst as *mut [MaybeUninit<T>] as *mut [T])
+    }
 }
 
 /// A new block of `len` elements, after giving back to the allocator at least as many idle

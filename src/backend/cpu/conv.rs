@@ -103,22 +103,22 @@ impl Geometry {
 
     /// Unrolls one sample `[Cin, H, W]` into columns `c0..c0 + OH·OW` of `col`, a
     /// `[Cin·KH·KW, ld]` matrix.
-    fn im2col<T: FloatElement>(&self, x: &[T], col: &mut [T], ld: usize, c0: usize) {
+    fn im2col<T: FloatElement>(&self, x: &[T], col: &mut [MaybeUninit<T>], ld: usize, c0: usize) {
         let (ow, s1) = (self.ow, self.p.stride[1]);
         self.for_each_run(|row, oy, (lo, hi), base| {
             let start = row * ld + c0 + oy * ow;
             let dst = &mut col[start..start + ow];
-            dst[..lo].fill(T::zero());
-            dst[hi..].fill(T::zero());
+            dst[..lo].fill(MaybeUninit::new(T::zero()));
+            dst[hi..].fill(MaybeUninit::new(T::zero()));
             if hi <= lo {
                 return;
             }
             if s1 == 1 {
                 let first = (base + lo as isize) as usize;
-                dst[lo..hi].copy_from_slice(&x[first..first + (hi - lo)]);
+                buffers::write_copy(&mut dst[lo..hi], &x[first..first + (hi - lo)]);
             } else {
                 for (ox, d) in dst.iter_mut().enumerate().take(hi).skip(lo) {
-                    *d = x[(base + (ox * s1) as isize) as usize];
+                    d.write(x[(base + (ox * s1) as isize) as usize]);
                 }
             }
         });
@@ -155,10 +155,11 @@ impl Geometry {
         self.p.stride == [1, 1] && [self.oh, self.ow] == [self.h, self.w]
     }
 
-    /// For `same_size` geometries, per kernel tap, `count` stacked planes of flags: whether input
-    /// position i receives the tap's column entry at i - shift (an output position inside the
-    /// image whose tap reads i), as `[KH·KW, count·H·W]`.
-    fn tap_masks(&self, count: usize) -> Vec<bool> {
+    /// For `same_size` geometries, per kernel tap, `count` stacked planes of masks (all ones or
+    /// zero, `FloatElement::keep_mask`): whether input position i receives the tap's column
+    /// entry at i - shift (an output position inside the image whose tap reads i), as
+    /// `[KH·KW, count·H·W]`.
+    fn tap_masks<T: FloatElement>(&self, count: usize) -> Vec<T::Bits> {
         let (h, w) = (self.h as isize, self.w as isize);
         let mut masks = Vec::with_capacity(self.kh * self.kw * count * self.h * self.w);
         for ki in 0..self.kh {
@@ -167,7 +168,7 @@ impl Geometry {
                 let dx = (kj * self.p.dilation[1]) as isize - self.p.padding[1] as isize;
                 let plane = (0..h)
                     .flat_map(|iy| (0..w).map(move |ix| (0..h).contains(&(iy - dy)) && (0..w).contains(&(ix - dx))));
-                let plane: Vec<bool> = plane.collect();
+                let plane: Vec<T::Bits> = plane.map(T::keep_mask).collect();
                 for _ in 0..count {
                     masks.extend_from_slice(&plane);
                 }
@@ -180,22 +181,21 @@ impl Geometry {
     /// `[Cin·KH·KW, count·OH·OW]`: for `same_size` geometries (when `masks` are given) at once
     /// by `im2col_block`, several samples' planes first copied side by side into `planes`;
     /// else sample by sample.
-    fn unroll_block<T: FloatElement>(
+    fn unroll_block<'a, T: FloatElement>(
         &self,
         xs: &[T],
         count: usize,
-        col: &mut [T],
-        planes: &mut Vec<T>,
-        masks: Option<&[bool]>,
+        col: &'a mut [MaybeUninit<T>],
+        planes: &mut Vec<MaybeUninit<T>>,
+        masks: Option<&[T::Bits]>,
         mask_ld: usize,
-    ) {
+    ) -> &'a [T] {
         let (ld, plane, in_size) = (count * self.ohw(), self.h * self.w, self.cin * self.h * self.w);
         match masks {
             // One sample's `[Cin, H·W]` is already its planes side by side.
             Some(masks) if count == 1 => self.im2col_block(xs, ld, masks, mask_ld, col),
             Some(masks) => {
-                planes.resize(self.cin * ld, T::zero());
-                samples_to_columns(xs, self.cin, plane, planes);
+                let planes = samples_to_columns(xs, self.cin, plane, buffers::scratch(planes, self.cin * ld));
                 self.im2col_block(planes, ld, masks, mask_ld, col);
             }
             None => {
@@ -204,19 +204,28 @@ impl Geometry {
                 }
             }
         }
+        // SAFETY: both unrollings write every entry of the block's column matrix.
+        unsafe { buffers::assume_written(col) }
     }
 
     /// The tap masks of `same_size` geometries for blocks of up to `per` samples, with their row
     /// length (`tap_masks`).
-    fn block_masks(&self, per: usize) -> (Option<Vec<bool>>, usize) {
-        (self.same_size().then(|| self.tap_masks(per)), per * self.ohw())
+    fn block_masks<T: FloatElement>(&self, per: usize) -> (Option<Vec<T::Bits>>, usize) {
+        (self.same_size().then(|| self.tap_masks::<T>(per)), per * self.ohw())
     }
 
     /// `im2col` for a whole block of `same_size` geometry at once, from its planes side by side
     /// (`[Cin, ld]`): each column-matrix row is the block shifted by the tap's offset, zero where
     /// the shift crosses a row or plane edge (the mask of the input position read, as in
     /// `col2im_block`). One long vectorised pass per row instead of one per row and sample.
-    fn im2col_block<T: FloatElement>(&self, xc: &[T], ld: usize, masks: &[bool], mask_ld: usize, col: &mut [T]) {
+    fn im2col_block<T: FloatElement>(
+        &self,
+        xc: &[T],
+        ld: usize,
+        masks: &[T::Bits],
+        mask_ld: usize,
+        col: &mut [MaybeUninit<T>],
+    ) {
         let taps = self.kh * self.kw;
         let w = self.w as isize;
         for (c, plane) in xc.chunks_exact(ld).enumerate().take(self.cin) {
@@ -226,15 +235,15 @@ impl Geometry {
                 // Positions p whose source p + shift lies in the block.
                 let lo = (-shift).clamp(0, ld as isize) as usize;
                 let hi = (ld as isize - shift).clamp(lo as isize, ld as isize) as usize;
-                row[..lo].fill(T::zero());
-                row[hi..].fill(T::zero());
+                row[..lo].fill(MaybeUninit::new(T::zero()));
+                row[hi..].fill(MaybeUninit::new(T::zero()));
                 if lo >= hi {
                     continue;
                 }
                 let (from, to) = ((lo as isize + shift) as usize, (hi as isize + shift) as usize);
                 let mask = &masks[t * mask_ld + from..t * mask_ld + to];
-                for ((d, &v), &inside) in row[lo..hi].iter_mut().zip(&plane[from..to]).zip(mask) {
-                    *d = if inside { v } else { T::zero() };
+                for ((d, &v), &m) in row[lo..hi].iter_mut().zip(&plane[from..to]).zip(mask) {
+                    d.write(v.masked(m));
                 }
             }
         }
@@ -253,11 +262,18 @@ impl Geometry {
     /// shift crosses a row or plane edge. One long vectorised pass per tap, where the per-sample
     /// `col2im` made a pass per tap and sample of at most `H·W` (49 at 7×7) entries, which was
     /// a fifth of a 7×7 input gradient. Same sums in the same order as `col2im`.
-    fn col2im_block<T: FloatElement>(&self, col: &[T], ld: usize, masks: &[bool], mask_ld: usize, dxc: &mut [T]) {
+    fn col2im_block<T: FloatElement>(
+        &self,
+        col: &[T],
+        ld: usize,
+        masks: &[T::Bits],
+        mask_ld: usize,
+        dxc: &mut [MaybeUninit<T>],
+    ) {
         let taps = self.kh * self.kw;
         let w = self.w as isize;
         for (c, out) in dxc.chunks_exact_mut(ld).enumerate().take(self.cin) {
-            out.fill(T::zero());
+            let out = buffers::clear(out);
             for t in 0..taps {
                 let shift = self.tap_shift(t, w);
                 // Positions i whose source i - shift lies in the block.
@@ -269,8 +285,8 @@ impl Geometry {
                 let row = &col[(c * taps + t) * ld..(c * taps + t + 1) * ld];
                 let src = &row[(lo as isize - shift) as usize..(hi as isize - shift) as usize];
                 let mask = &masks[t * mask_ld + lo..t * mask_ld + hi];
-                for ((o, &v), &inside) in out[lo..hi].iter_mut().zip(src).zip(mask) {
-                    *o += if inside { v } else { T::zero() };
+                for ((o, &v), &m) in out[lo..hi].iter_mut().zip(src).zip(mask) {
+                    *o += v.masked(m);
                 }
             }
         }
@@ -291,14 +307,24 @@ impl Geometry {
 const TARGET_COLUMNS: usize = 512;
 
 /// Copies `[S, C, L]` (S samples, contiguous) into a `[C, S·L]` matrix and back.
-fn samples_to_columns<T: FloatElement>(src: &[T], c: usize, l: usize, dst: &mut [T]) {
+fn samples_to_columns<'a, T: FloatElement>(src: &[T], c: usize, l: usize, dst: &'a mut [MaybeUninit<T>]) -> &'a [T] {
     let s = src.len() / (c * l).max(1);
+    assert_eq!(
+        dst.len(),
+        s * c * l,
+        "samples_to_columns: {s}×{c}×{l} into {}",
+        dst.len()
+    );
     for i in 0..s {
         for ch in 0..c {
-            dst[ch * s * l + i * l..ch * s * l + (i + 1) * l]
-                .copy_from_slice(&src[(i * c + ch) * l..(i * c + ch + 1) * l]);
+            buffers::write_copy(
+                &mut dst[ch * s * l + i * l..ch * s * l + (i + 1) * l],
+                &src[(i * c + ch) * l..(i * c + ch + 1) * l],
+            );
         }
     }
+    // SAFETY: the copies above cover `dst` (S·C runs of L, at every offset).
+    unsafe { buffers::assume_written(dst) }
 }
 
 fn columns_to_samples<T: FloatElement>(src: &[T], c: usize, l: usize, dst: &mut [MaybeUninit<T>]) {
@@ -313,8 +339,9 @@ fn columns_to_samples<T: FloatElement>(src: &[T], c: usize, l: usize, dst: &mut 
     }
 }
 
-/// Scratch buffers of one task: the column matrix and a samples-as-columns copy.
-type Scratch<T> = (Vec<T>, Vec<T>);
+/// Scratch buffers of one task: the column matrix and a samples-as-columns copy, grown without
+/// being cleared (`buffers::scratch`).
+type Scratch<T> = (Vec<MaybeUninit<T>>, Vec<MaybeUninit<T>>);
 
 /// Runs `run(first_sample, block, scratch, parallelism)` over the blocks of `per` samples of
 /// `out` (`item` elements a sample). With enough blocks, contiguous groups of blocks run in
@@ -371,7 +398,7 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
         return Vec::new();
     }
     let per = g.samples_per_block(n);
-    let (masks, mask_ld) = g.block_masks(per);
+    let (masks, mask_ld) = g.block_masks::<T>(per);
     // One block of samples: out_block[s] = W · cols_s, computed as W · [cols_0 … cols_S-1].
     let run = |first: usize, dst: &mut [MaybeUninit<T>], bufs: &mut Scratch<T>, par: Parallelism| {
         let count = dst.len() / (cout * ohw);
@@ -394,14 +421,19 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
         }
         let ld = count * ohw;
         let (col, tmp) = bufs;
-        col.resize(ckk * ld, T::zero());
         // `tmp` holds the block's planes until it holds the product.
-        g.unroll_block(xs, count, col, tmp, masks.as_deref(), mask_ld);
+        let col = g.unroll_block(
+            xs,
+            count,
+            buffers::scratch(col, ckk * ld),
+            tmp,
+            masks.as_deref(),
+            mask_ld,
+        );
         let target = if count == 1 {
             dst.as_mut_ptr().cast::<T>()
         } else {
-            tmp.resize(cout * ld, T::zero());
-            tmp.as_mut_ptr()
+            buffers::scratch(tmp, cout * ld).as_mut_ptr().cast::<T>()
         };
         unsafe {
             gemm_strided(
@@ -417,7 +449,13 @@ pub fn conv2d<T: FloatElement>(x: &[T], xl: &Layout, w: &[T], wl: &Layout, p: &C
             )
         };
         if count > 1 {
-            columns_to_samples(tmp, cout, ohw, dst);
+            // SAFETY: the GEMM wrote the whole product.
+            columns_to_samples(
+                unsafe { buffers::assume_written(&mut tmp[..cout * ld]) },
+                cout,
+                ohw,
+                dst,
+            );
         }
     };
     for_each_block(&mut out, cout * ohw, per, cout * ohw * ckk * per, run);
@@ -448,7 +486,7 @@ pub fn conv2d_input_grad<T: FloatElement>(
     // packed, by gathering, for every block (7 % of a 7×7 input gradient).
     let wt = transposed(&contiguous_cow(w, wl), cout, ckk);
     let per = g.samples_per_block(n);
-    let (masks, mask_ld) = g.block_masks(per);
+    let (masks, mask_ld) = g.block_masks::<T>(per);
     // cols = Wᵀ · [g_0 … g_S-1].
     let run = |first: usize, dst: &mut [MaybeUninit<T>], bufs: &mut Scratch<T>, par: Parallelism| {
         let count = dst.len() / in_size;
@@ -474,15 +512,13 @@ pub fn conv2d_input_grad<T: FloatElement>(
         let rhs = if count == 1 {
             gs.as_ptr()
         } else {
-            gmat.resize(cout * ld, T::zero());
-            samples_to_columns(gs, cout, ohw, gmat);
-            gmat.as_ptr()
+            samples_to_columns(gs, cout, ohw, buffers::scratch(gmat, cout * ld)).as_ptr()
         };
-        col.resize(ckk * ld, T::zero());
+        let col = buffers::scratch(col, ckk * ld);
         unsafe {
             gemm_strided(
                 (ckk, ld, cout),
-                col.as_mut_ptr(),
+                col.as_mut_ptr().cast::<T>(),
                 (ld, 1),
                 false,
                 wt.as_ptr(),
@@ -492,13 +528,16 @@ pub fn conv2d_input_grad<T: FloatElement>(
                 par,
             )
         };
+        // SAFETY: the GEMM wrote the whole product.
+        let col = unsafe { buffers::assume_written(col) };
         match &masks {
-            Some(masks) if count == 1 => g.col2im_block(col, ld, masks, mask_ld, buffers::clear(dst)),
+            Some(masks) if count == 1 => g.col2im_block(col, ld, masks, mask_ld, dst),
             Some(masks) => {
                 // The block's planes side by side, then back to samples.
-                gmat.resize(cin * ld, T::zero());
-                g.col2im_block(col, ld, masks, mask_ld, gmat);
-                columns_to_samples(gmat, cin, ohw, dst);
+                let planes = buffers::scratch(gmat, cin * ld);
+                g.col2im_block(col, ld, masks, mask_ld, planes);
+                // SAFETY: col2im_block clears every plane before adding into it.
+                columns_to_samples(unsafe { buffers::assume_written(planes) }, cin, ohw, dst);
             }
             None => {
                 // Cleared block by block where it is added into (the block stays in cache).
@@ -533,13 +572,14 @@ pub fn conv2d_weight_grad<T: FloatElement>(
         return vec![T::zero(); wsize];
     }
     let per = g.samples_per_block(n);
-    let (masks, mask_ld) = g.block_masks(per);
+    let (masks, mask_ld) = g.block_masks::<T>(per);
     // Adds [g_0 … g_S-1] · [cols_0 … cols_S-1]ᵀ for every block of samples in `range`, into a
     // column-major `[cout, ckk]` accumulator. `gemm` computes a row-major product as its
     // transpose, which made the large column matrix the left side it packs by gathering one
     // element at a time (12 % of a 7×7 weight gradient); column-major, the gradient block is
     // the side packed (4.5× smaller at 7×7) and the columns are read in place.
-    let accumulate = |range: std::ops::Range<usize>, acc: &mut [T], (col, gmat): &mut Scratch<T>, par: Parallelism| {
+    // `acc` is written by the range's first GEMM before anything reads it.
+    let accumulate = |range: std::ops::Range<usize>, acc: *mut T, (col, gmat): &mut Scratch<T>, par: Parallelism| {
         let mut first = range.start;
         while first < range.end {
             let count = per.min(range.end - first);
@@ -549,22 +589,25 @@ pub fn conv2d_weight_grad<T: FloatElement>(
             let cols: &[T] = if g.is_pointwise() {
                 xs
             } else {
-                col.resize(ckk * ld, T::zero());
-                g.unroll_block(xs, count, col, gmat, masks.as_deref(), mask_ld);
-                col
+                g.unroll_block(
+                    xs,
+                    count,
+                    buffers::scratch(col, ckk * ld),
+                    gmat,
+                    masks.as_deref(),
+                    mask_ld,
+                )
             };
             let lhs: &[T] = if count == 1 {
                 gs
             } else {
-                gmat.resize(cout * ld, T::zero());
-                samples_to_columns(gs, cout, ohw, gmat);
-                gmat
+                samples_to_columns(gs, cout, ohw, buffers::scratch(gmat, cout * ld))
             };
             let accumulating = first > range.start;
             unsafe {
                 gemm_strided(
                     (cout, ckk, ld),
-                    acc.as_mut_ptr(),
+                    acc,
                     (1, cout),
                     accumulating,
                     lhs.as_ptr(),
@@ -586,33 +629,49 @@ pub fn conv2d_weight_grad<T: FloatElement>(
     if chunks > 1 && chunks >= rayon::current_num_threads() {
         let partials: Vec<Vec<T>> = (0..chunks)
             .into_par_iter()
-            // Scratch made once per rayon job, not per chunk (clearing it was 4 % of the op).
+            // Scratch made once per rayon job, not per chunk.
             .map_init(Scratch::default, |scratch, c| {
-                let mut acc = vec![T::zero(); wsize];
                 let range = range_of(c);
-                if !range.is_empty() {
-                    accumulate(range, &mut acc, scratch, Parallelism::None);
+                if range.is_empty() {
+                    return vec![T::zero(); wsize];
                 }
-                acc
+                let mut acc = buffers::uninit::<T>(wsize);
+                accumulate(range, acc.as_mut_ptr().cast::<T>(), scratch, Parallelism::None);
+                // SAFETY: written by the range's first GEMM (the range is not empty).
+                unsafe { buffers::assume_init(acc) }
             })
             .collect();
-        let mut total = partials[0].clone();
-        for part in &partials[1..] {
-            for (t, &v) in total.iter_mut().zip(part) {
-                *t += v;
-            }
-        }
-        transposed(&total, ckk, cout)
+        sum_transposed(&partials, ckk, cout)
     } else {
-        let mut acc = vec![T::zero(); wsize];
+        let mut acc = buffers::uninit::<T>(wsize);
         accumulate(
             0..n,
-            &mut acc,
+            acc.as_mut_ptr().cast::<T>(),
             &mut Scratch::default(),
             solo_parallelism(cout * ohw * ckk * per),
         );
+        // SAFETY: written by the first GEMM (n > 0).
+        let acc = unsafe { buffers::assume_init(acc) };
         transposed(&acc, ckk, cout)
     }
+}
+
+/// The `[cols, rows]` transpose of the sum of `[rows, cols]` partial sums, added in their order
+/// (the same sum whatever the thread count); the sum runs in parallel over contiguous slices.
+fn sum_transposed<T: FloatElement>(parts: &[Vec<T>], rows: usize, cols: usize) -> Vec<T> {
+    const SLICE: usize = 4096;
+    let mut total = buffers::uninit::<T>(rows * cols);
+    total.par_chunks_mut(SLICE).enumerate().for_each(|(i, dst)| {
+        let at = i * SLICE..i * SLICE + dst.len();
+        let dst = buffers::write_copy(dst, &parts[0][at.clone()]);
+        for part in &parts[1..] {
+            for (d, &v) in dst.iter_mut().zip(&part[at.clone()]) {
+                *d += v;
+            }
+        }
+    });
+    // SAFETY: every slice is written by the copy of the first partial sum.
+    transposed(&unsafe { buffers::assume_init(total) }, rows, cols)
 }
 
 /// The `[cols, rows]` transpose of a `[rows, cols]` matrix.

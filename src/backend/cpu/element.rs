@@ -15,7 +15,16 @@ pub trait Element: Copy + Send + Sync + Debug + PartialOrd + Default + Cached + 
 }
 
 /// A floating-point element: the types with gradients and GEMM kernels.
-pub trait FloatElement: Element + num_traits::Float + std::ops::AddAssign {}
+pub trait FloatElement: Element + num_traits::Float + std::ops::AddAssign {
+    /// The unsigned integer of the same width: a value ANDed with a mask of all ones or all
+    /// zeros keeps it or becomes +0.0, a select that vectorises as one AND (a `bool` select
+    /// widens every flag first).
+    type Bits: Copy + Send + Sync + std::ops::BitAnd<Output = Self::Bits>;
+    /// The mask that keeps a value (`keep`) or clears it.
+    fn keep_mask(keep: bool) -> Self::Bits;
+    /// `self` where the mask is all ones, +0.0 where it is zero.
+    fn masked(self, mask: Self::Bits) -> Self;
+}
 
 impl Element for f32 {
     fn from_f64(v: f64) -> Self {
@@ -83,5 +92,32 @@ impl Element for u8 {
     const ZERO: Self = 0;
 }
 
-impl FloatElement for f32 {}
-impl FloatElement for f64 {}
+impl FloatElement for f32 {
+    type Bits = u32;
+    fn keep_mask(keep: bool) -> u32 {
+        if keep {
+            u32::MAX
+        } else {
+            0
+        }
+    }
+    #[inline(always)]
+    fn masked(self, mask: u32) -> f32 {
+        f32::from_bits(self.to_bits() & mask)
+    }
+}
+
+impl FloatElement for f64 {
+    type Bits = u64;
+    fn keep_mask(keep: bool) -> u64 {
+        if keep {
+            u64::MAX
+        } else {
+            0
+        }
+    }
+    #[inline(always)]
+    fn masked(self, mask: u64) -> f64 {
+        f64::from_bits(self.to_bits() & mask)
+    }
+}
