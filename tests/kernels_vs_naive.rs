@@ -1088,8 +1088,8 @@ fn conv2d_many_samples_parallel_path() {
             },
         };
         check_conv_random("batch of 40, 7x7 same", dtype, &c, &mut gen);
-        // 185 samples are 17 blocks (the last one short), over 16 partial sums of two blocks:
-        // the last seven partial sums cover no sample and must add nothing.
+        // 185 samples are 17 blocks (the last one short), whose partial sums take two blocks
+        // each: nine partial sums, the last of one short block.
         let c185 = ConvCase { n: 185, ..c };
         check_conv_random("batch of 185, 7x7 same", dtype, &c185, &mut gen);
         // Planes of at least 512 positions are blocks of one sample.

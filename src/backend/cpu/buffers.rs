@@ -93,8 +93,8 @@ fn forget_values<T>(buffer: Vec<T>) -> Vec<MaybeUninit<T>> {
 /// Clears unwritten memory, to be added into.
 pub fn clear<T: Element>(dst: &mut [MaybeUninit<T>]) -> &mut [T] {
     dst.fill(MaybeUninit::new(T::ZERO));
-    // SAFETY: every element was just written, and MaybeUninit<T> has T's layout.
-    unsafe { &mut *(dst as *mut [MaybeUninit<T>] as *mut [T]) }
+    // SAFETY: every element was just written.
+    unsafe { assume_written(dst) }
 }
 
 /// The first `len` elements of a kernel's scratch buffer, grown without being written: a
@@ -126,10 +126,10 @@ pub fn write_copy<'a, T: Copy>(dst: &'a mut [MaybeUninit<T>], src: &[T]) -> &'a 
         "write_copy: destination and source lengths differ"
     );
     // SAFETY: same length, and a `&mut` destination cannot overlap the shared source; once
-    // copied, every element is initialised.
+    // copied, every element is written.
     unsafe {
         std::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_mut_ptr().cast::<T>(), src.len());
-        &mut *(dst as *mut [MaybeUninit<T>] as *mut [T])
+        assume_written(dst)
     }
 }
 

@@ -6,8 +6,9 @@
 //! gradient is the transposed GEMM followed by the adjoint scatter (col2im); the weight gradient
 //! sums `grad · colsᵀ` over blocks. "Same" geometries (stride 1, output the input's size)
 //! unroll and fold back a whole block at once, one shifted pass per tap; others go row by row.
-//! 1×1 convolutions with stride 1 and no padding skip the unrolling. Blocks run in parallel; the weight gradient adds fixed partial sums in a fixed
-//! order, so results do not depend on the thread count.
+//! 1×1 convolutions with stride 1 and no padding skip the unrolling. Blocks run in parallel;
+//! the weight gradient adds fixed partial sums in a fixed order, so results do not depend on
+//! the thread count.
 
 use super::buffers;
 use super::element::FloatElement;
@@ -620,39 +621,31 @@ pub fn conv2d_weight_grad<T: FloatElement>(
             first += count;
         }
     };
-    // Fixed partial sums over fixed sample ranges (block-aligned), added in order: the result
-    // does not depend on the thread count.
+    // The sum over a non-empty range of samples, in a new column-major accumulator.
+    let range_sum = |range: std::ops::Range<usize>, scratch: &mut Scratch<T>, par: Parallelism| {
+        let mut acc = buffers::uninit::<T>(wsize);
+        accumulate(range, acc.as_mut_ptr().cast::<T>(), scratch, par);
+        // SAFETY: written by the range's first GEMM (the range is not empty).
+        unsafe { buffers::assume_init(acc) }
+    };
+    // Fixed partial sums over fixed sample ranges (block-aligned, none empty), added in order:
+    // the result does not depend on the thread count.
     let blocks = n.div_ceil(per);
-    let chunks = WEIGHT_GRAD_CHUNKS.min(blocks);
-    let blocks_per_chunk = blocks.div_ceil(chunks);
-    let range_of = |c: usize| (c * blocks_per_chunk * per).min(n)..((c + 1) * blocks_per_chunk * per).min(n);
+    let blocks_per_chunk = blocks.div_ceil(WEIGHT_GRAD_CHUNKS.min(blocks));
+    let chunks = blocks.div_ceil(blocks_per_chunk);
+    let range_of = |c: usize| c * blocks_per_chunk * per..((c + 1) * blocks_per_chunk * per).min(n);
     if chunks > 1 && chunks >= rayon::current_num_threads() {
         let partials: Vec<Vec<T>> = (0..chunks)
             .into_par_iter()
             // Scratch made once per rayon job, not per chunk.
             .map_init(Scratch::default, |scratch, c| {
-                let range = range_of(c);
-                if range.is_empty() {
-                    return vec![T::zero(); wsize];
-                }
-                let mut acc = buffers::uninit::<T>(wsize);
-                accumulate(range, acc.as_mut_ptr().cast::<T>(), scratch, Parallelism::None);
-                // SAFETY: written by the range's first GEMM (the range is not empty).
-                unsafe { buffers::assume_init(acc) }
+                range_sum(range_of(c), scratch, Parallelism::None)
             })
             .collect();
         sum_transposed(&partials, ckk, cout)
     } else {
-        let mut acc = buffers::uninit::<T>(wsize);
-        accumulate(
-            0..n,
-            acc.as_mut_ptr().cast::<T>(),
-            &mut Scratch::default(),
-            solo_parallelism(cout * ohw * ckk * per),
-        );
-        // SAFETY: written by the first GEMM (n > 0).
-        let acc = unsafe { buffers::assume_init(acc) };
-        transposed(&acc, ckk, cout)
+        let par = solo_parallelism(cout * ohw * ckk * per);
+        transposed(&range_sum(0..n, &mut Scratch::default(), par), ckk, cout)
     }
 }
 
