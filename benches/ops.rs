@@ -1,5 +1,6 @@
-//! Primitive costs on the CPU: matmul at 256/512/1024 (f32) and conv2d forward plus both
-//! backward directions at the seed classifier's shapes (batch 1024, 3×3, padding 1).
+//! Primitive costs on the CPU: matmul at 256/512/1024 (f32), conv2d forward plus both
+//! backward directions at the seed classifier's shapes (batch 1024, 3×3, padding 1), and its
+//! three 2×2 max-pools, forward (values and indices) and backward, at the training batch (128).
 //! PyTorch runs the same workloads in `benches/torch_ops.py`; results go to benches/RESULTS.md.
 //!
 //! `LEARNLOSS_BENCH_DEVICE=cuda` (or `cuda:N`, `wgpu`) runs them on that device instead, ids
@@ -9,7 +10,7 @@ mod bench_device;
 
 use bench_device::bench_device;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use learnloss::{Conv2dParams, DType, Generator, Tensor};
+use learnloss::{Conv2dParams, DType, Generator, Pool2dParams, Tensor};
 
 fn matmul(c: &mut Criterion) {
     // As the trainer runs (see learnloss::tune_cpu_process).
@@ -58,5 +59,30 @@ fn conv2d(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, matmul, conv2d);
+/// The seed classifier's three 2×2 max-pools at the training batch (128): (channels, H = W).
+const POOL_LAYERS: [(usize, usize); 3] = [(32, 28), (64, 14), (128, 7)];
+
+fn max_pool2d(c: &mut Criterion) {
+    learnloss::tune_cpu_process();
+    let dev = bench_device();
+    let mut gen = Generator::new(2);
+    let params = Pool2dParams::square(2);
+    let batch = 128;
+    let mut group = dev.group(c, "max_pool2d_f32_b128");
+    group.sample_size(20);
+    for (channels, hw) in POOL_LAYERS {
+        let x = Tensor::randn(&[batch, channels, hw, hw], DType::F32, &dev.device, &mut gen);
+        let (out, indices) = x.max_pool2d(&params);
+        let gy = Tensor::randn(out.shape(), DType::F32, &dev.device, &mut gen);
+        let name = format!("{channels}x{hw}x{hw}");
+        group.throughput(Throughput::Elements((batch * channels * hw * hw) as u64));
+        group.bench(format!("forward/{name}"), || x.max_pool2d(&params));
+        group.bench(format!("backward/{name}"), || {
+            gy.max_pool2d_backward(&indices, x.shape())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, matmul, conv2d, max_pool2d);
 criterion_main!(benches);

@@ -79,6 +79,25 @@ def main():
             t = timeit(fn, dev, reps=args.reps or 10)
             print(f"{full}: {t * 1e3:.2f} ms ({flops / t / 1e9:.1f} GFLOP/s)")
 
+    batch = 128
+    for channels, hw in ((32, 28), (64, 14), (128, 7)):
+        x = torch.randn(batch, channels, hw, hw, device=dev)
+        out, indices = F.max_pool2d(x, 2, return_indices=True)
+        gy = torch.randn_like(out)
+        name = f"{channels}x{hw}x{hw}"
+        workloads = (
+            # What autograd runs: max_pool2d_with_indices and its backward.
+            ("forward", lambda: F.max_pool2d(x, 2, return_indices=True)),
+            ("backward", lambda: torch.ops.aten.max_pool2d_with_indices_backward(
+                gy, x, [2, 2], [2, 2], [0, 0], [1, 1], False, indices)),
+        )
+        for what, fn in workloads:
+            full = f"max_pool2d_f32_b128/{what}/{name}"
+            if not wanted(full):
+                continue
+            t = timeit(fn, dev, reps=args.reps or 50)
+            print(f"{full}: {t * 1e3:.3f} ms ({x.numel() / t / 1e9:.2f} G input elements/s)")
+
 
 if __name__ == "__main__":
     main()

@@ -1448,6 +1448,35 @@ fn max_pool2d_2x2_fast_path_ties_and_nans() {
     }
 }
 
+/// Enough planes for several parallel tasks of whole planes (a task holds about 4096 outputs),
+/// a task ending mid-batch and planes of every size class: a task given the wrong first plane,
+/// or a plane skipped or pooled twice, shows as values from the wrong plane.
+#[test]
+fn max_pool2d_many_planes_parallel_path() {
+    let mut gen = Generator::new(24);
+    let overlapping = Pool2dParams {
+        kernel: [3, 3],
+        stride: [2, 2],
+        padding: [1, 1],
+        dilation: [1, 1],
+    };
+    let cases = [
+        ([7, 300, 7, 7], Pool2dParams::square(2)),   // 2100 planes of 9 outputs
+        ([3, 130, 14, 14], Pool2dParams::square(2)), // 390 planes of 49
+        ([2, 45, 28, 28], Pool2dParams::square(2)),  // 90 planes of 196
+        ([5, 97, 9, 9], overlapping),                // 485 planes of 25, the general path
+    ];
+    for dtype in DTYPES {
+        for (i, (shape, p)) in cases.iter().enumerate() {
+            let (x, xh) = randn(shape, dtype, &mut gen);
+            assert!(
+                check_pool(&format!("many planes, case {i}"), dtype, &x, &xh, p, &mut gen),
+                "many planes, case {i}: test bug, geometry rejected"
+            );
+        }
+    }
+}
+
 #[test]
 fn max_pool2d_non_contiguous_input() {
     let mut gen = Generator::new(23);

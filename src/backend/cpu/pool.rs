@@ -21,47 +21,70 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
         return (Vec::new(), Vec::new());
     }
     let plain_2x2 = p.kernel == [2, 2] && p.stride == [2, 2] && p.padding == [0, 0] && p.dilation == [1, 1];
-    vals.par_chunks_mut(oh * ow)
-        .zip(idx.par_chunks_mut(oh * ow))
+    let plane_out = oh * ow;
+    // Whole groups of planes a task, with one scratch: a task per plane cost more than the
+    // pooling of a 14×14 or 7×7 plane (measured: benches/RESULTS.md, 2026-12-03 night).
+    let per_task = (OUTPUTS_PER_TASK / plane_out).max(1) * plane_out;
+    vals.par_chunks_mut(per_task)
+        .zip(idx.par_chunks_mut(per_task))
         .enumerate()
-        // One scratch row pair per task, not per plane (planes can be as small as 7×7).
-        .for_each_init(Scratch::default, |scratch, (plane, (v, ix))| {
-            let src = &x[plane * h * w..(plane + 1) * h * w];
-            if plain_2x2 {
-                pool_2x2(src, w, oh, ow, v, ix, scratch);
-                return;
-            }
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    let mut best = T::neg_infinity();
-                    let mut best_i: i64 = -1;
-                    for ki in 0..p.kernel[0] {
-                        let iy = (oy * p.stride[0] + ki * p.dilation[0]) as isize - p.padding[0] as isize;
-                        if iy < 0 || iy >= h as isize {
-                            continue;
-                        }
-                        for kj in 0..p.kernel[1] {
-                            let jx = (ox * p.stride[1] + kj * p.dilation[1]) as isize - p.padding[1] as isize;
-                            if jx < 0 || jx >= w as isize {
-                                continue;
-                            }
-                            let at = iy as usize * w + jx as usize;
-                            let val = src[at];
-                            // PyTorch's rule: first maximum wins, NaN beats everything.
-                            if best_i < 0 || val > best || val.is_nan() {
-                                best = val;
-                                best_i = at as i64;
-                            }
-                        }
-                    }
-                    v[oy * ow + ox].write(best);
-                    ix[oy * ow + ox].write(best_i);
+        .for_each(|(task, (v, ix))| {
+            let mut scratch = Scratch::default();
+            let first = task * (per_task / plane_out);
+            let outputs = v.chunks_exact_mut(plane_out).zip(ix.chunks_exact_mut(plane_out));
+            for (i, (v, ix)) in outputs.enumerate() {
+                let src = &x[(first + i) * h * w..(first + i + 1) * h * w];
+                if plain_2x2 {
+                    pool_2x2(src, w, oh, ow, v, ix, &mut scratch);
+                } else {
+                    pool_any([h, w], [oh, ow], p, src, v, ix);
                 }
             }
         });
     // SAFETY: every plane's `OH·OW` values and indices are written, by `pool_2x2` (every row,
-    // every pair) or by the general loop.
+    // every pair) or by `pool_any` (every window).
     unsafe { (buffers::assume_init(vals), buffers::assume_init(idx)) }
+}
+
+/// Outputs (windows) a parallel task aims for.
+const OUTPUTS_PER_TASK: usize = 4096;
+
+/// Any window geometry, one window at a time.
+fn pool_any<T: FloatElement>(
+    [h, w]: [usize; 2],
+    [oh, ow]: [usize; 2],
+    p: &Pool2dParams,
+    src: &[T],
+    v: &mut [MaybeUninit<T>],
+    ix: &mut [MaybeUninit<i64>],
+) {
+    for oy in 0..oh {
+        for ox in 0..ow {
+            let mut best = T::neg_infinity();
+            let mut best_i: i64 = -1;
+            for ki in 0..p.kernel[0] {
+                let iy = (oy * p.stride[0] + ki * p.dilation[0]) as isize - p.padding[0] as isize;
+                if iy < 0 || iy >= h as isize {
+                    continue;
+                }
+                for kj in 0..p.kernel[1] {
+                    let jx = (ox * p.stride[1] + kj * p.dilation[1]) as isize - p.padding[1] as isize;
+                    if jx < 0 || jx >= w as isize {
+                        continue;
+                    }
+                    let at = iy as usize * w + jx as usize;
+                    let val = src[at];
+                    // PyTorch's rule: first maximum wins, NaN beats everything.
+                    if best_i < 0 || val > best || val.is_nan() {
+                        best = val;
+                        best_i = at as i64;
+                    }
+                }
+            }
+            v[oy * ow + ox].write(best);
+            ix[oy * ow + ox].write(best_i);
+        }
+    }
 }
 
 /// The winners of the vertical pairs of one row pair: values and their plane indices.
@@ -81,10 +104,14 @@ impl<T> Default for Scratch<T> {
 
 /// The common 2×2, stride 2 window (every CNN here), in two branch-free passes over whole rows
 /// so that the compiler can vectorise them: first the larger of each vertical pair (top row,
-/// bottom row), then of each horizontal pair of those. Same result as the general loop (and
+/// bottom row), then of each horizontal pair of those. Same result as `pool_any` (and
 /// PyTorch), which scans the window in memory order taking a later value when it is greater or
 /// NaN: the maximum, the first one on ties, the last NaN if there is one. Which of the four wins
 /// is unpredictable on real data, so any branch here is mispredicted half the time.
+///
+/// Kept out of line: inlined into the parallel loop's closure it compiled to code twice as slow
+/// on 14×14 planes and three times on 7×7 (benches/RESULTS.md, 2026-12-03 night).
+#[inline(never)]
 fn pool_2x2<T: FloatElement>(
     src: &[T],
     w: usize,
