@@ -22,8 +22,9 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
     }
     let plain_2x2 = p.kernel == [2, 2] && p.stride == [2, 2] && p.padding == [0, 0] && p.dilation == [1, 1];
     let plane_out = oh * ow;
-    // Whole groups of planes a task, with one scratch: a task per plane cost more than the
-    // pooling of a 14×14 or 7×7 plane (measured: benches/RESULTS.md, 2026-12-03 night).
+    // Whole groups of planes a task, each with one scratch, rather than a rayon item a plane:
+    // a 7×7 plane is only 9 windows (batch-128 7×7 pool 0.47 against 0.49–0.50 ms a plane an
+    // item, benches/RESULTS.md, 2026-12-03 night).
     let per_task = (OUTPUTS_PER_TASK / plane_out).max(1) * plane_out;
     vals.par_chunks_mut(per_task)
         .zip(idx.par_chunks_mut(per_task))
