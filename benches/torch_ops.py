@@ -44,6 +44,16 @@ def main():
     def wanted(name):
         return not only or any(s in name for s in only)
 
+    def run(group, name, workloads, reps, rate):
+        """Times each wanted (what, fn) of `workloads` as `group/what/name`; `rate(seconds)`
+        says what the time amounts to."""
+        for what, fn in workloads:
+            full = f"{group}/{what}/{name}"
+            if not wanted(full):
+                continue
+            t = timeit(fn, dev, reps=args.reps or reps)
+            print(f"{full}: {t * 1e3:.3f} ms ({rate(t)})")
+
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = args.device
@@ -72,12 +82,7 @@ def main():
             ("input_grad", lambda: torch.nn.grad.conv2d_input(x.shape, w, gy, padding=1)),
             ("weight_grad", lambda: torch.nn.grad.conv2d_weight(x, w.shape, gy, padding=1)),
         )
-        for what, fn in workloads:
-            full = f"conv2d_f32_b1024/{what}/{name}"
-            if not wanted(full):
-                continue
-            t = timeit(fn, dev, reps=args.reps or 10)
-            print(f"{full}: {t * 1e3:.2f} ms ({flops / t / 1e9:.1f} GFLOP/s)")
+        run("conv2d_f32_b1024", name, workloads, 10, lambda t: f"{flops / t / 1e9:.1f} GFLOP/s")
 
     batch = 128
     for channels, hw in ((32, 28), (64, 14), (128, 7)):
@@ -91,12 +96,7 @@ def main():
             ("backward", lambda: torch.ops.aten.max_pool2d_with_indices_backward(
                 gy, x, [2, 2], [2, 2], [0, 0], [1, 1], False, indices)),
         )
-        for what, fn in workloads:
-            full = f"max_pool2d_f32_b128/{what}/{name}"
-            if not wanted(full):
-                continue
-            t = timeit(fn, dev, reps=args.reps or 50)
-            print(f"{full}: {t * 1e3:.3f} ms ({x.numel() / t / 1e9:.2f} G input elements/s)")
+        run("max_pool2d_f32_b128", name, workloads, 50, lambda t: f"{x.numel() / t / 1e9:.2f} G input elements/s")
 
 
 if __name__ == "__main__":

@@ -1344,12 +1344,18 @@ fn max_pool2d_fixed_geometries_match_naive() {
         ([3, 1, 6, 6], pp([1, 1], [3, 2], [0, 0], [1, 1])), // 1×1 windows, strided
         ([1, 2, 4, 4], pp([4, 4], [3, 3], [0, 0], [1, 1])), // one window covering everything
     ];
+    check_pool_cases("fixed", &cases, &mut gen);
+}
+
+/// `check_pool` on random inputs of each (shape, geometry), in every dtype; every geometry must
+/// fit its shape.
+fn check_pool_cases(label: &str, cases: &[([usize; 4], Pool2dParams)], gen: &mut Generator) {
     for dtype in DTYPES {
         for (i, (shape, p)) in cases.iter().enumerate() {
-            let (x, xh) = randn(shape, dtype, &mut gen);
+            let (x, xh) = randn(shape, dtype, gen);
             assert!(
-                check_pool(&format!("fixed case {i}"), dtype, &x, &xh, p, &mut gen),
-                "fixed case {i}: test bug, geometry rejected"
+                check_pool(&format!("{label} case {i}"), dtype, &x, &xh, p, gen),
+                "{label} case {i}: test bug, geometry rejected"
             );
         }
     }
@@ -1466,15 +1472,7 @@ fn max_pool2d_many_planes_parallel_path() {
         ([2, 45, 28, 28], Pool2dParams::square(2)),  // 90 planes of 196
         ([5, 97, 9, 9], overlapping),                // 485 planes of 25, the general path
     ];
-    for dtype in DTYPES {
-        for (i, (shape, p)) in cases.iter().enumerate() {
-            let (x, xh) = randn(shape, dtype, &mut gen);
-            assert!(
-                check_pool(&format!("many planes, case {i}"), dtype, &x, &xh, p, &mut gen),
-                "many planes, case {i}: test bug, geometry rejected"
-            );
-        }
-    }
+    check_pool_cases("many planes", &cases, &mut gen);
 }
 
 #[test]
