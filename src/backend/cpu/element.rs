@@ -92,32 +92,25 @@ impl Element for u8 {
     const ZERO: Self = 0;
 }
 
-impl FloatElement for f32 {
-    type Bits = u32;
-    fn keep_mask(keep: bool) -> u32 {
-        if keep {
-            u32::MAX
-        } else {
-            0
+/// `FloatElement` for a float type and the unsigned integer of its width.
+macro_rules! float_element {
+    ($float:ty, $bits:ty) => {
+        impl FloatElement for $float {
+            type Bits = $bits;
+            fn keep_mask(keep: bool) -> $bits {
+                if keep {
+                    <$bits>::MAX
+                } else {
+                    0
+                }
+            }
+            #[inline(always)]
+            fn masked(self, mask: $bits) -> $float {
+                <$float>::from_bits(self.to_bits() & mask)
+            }
         }
-    }
-    #[inline(always)]
-    fn masked(self, mask: u32) -> f32 {
-        f32::from_bits(self.to_bits() & mask)
-    }
+    };
 }
 
-impl FloatElement for f64 {
-    type Bits = u64;
-    fn keep_mask(keep: bool) -> u64 {
-        if keep {
-            u64::MAX
-        } else {
-            0
-        }
-    }
-    #[inline(always)]
-    fn masked(self, mask: u64) -> f64 {
-        f64::from_bits(self.to_bits() & mask)
-    }
-}
+float_element!(f32, u32);
+float_element!(f64, u64);

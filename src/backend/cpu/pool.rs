@@ -25,13 +25,13 @@ pub fn max_pool2d<T: FloatElement>(x: &[T], xl: &Layout, p: &Pool2dParams) -> (V
     // Whole groups of planes a task, each with one scratch, rather than a rayon item a plane:
     // a 7×7 plane is only 9 windows (batch-128 7×7 pool 0.47 against 0.49–0.50 ms a plane an
     // item, benches/RESULTS.md, 2026-12-03 night).
-    let per_task = (OUTPUTS_PER_TASK / plane_out).max(1) * plane_out;
-    vals.par_chunks_mut(per_task)
-        .zip(idx.par_chunks_mut(per_task))
+    let planes_per_task = (OUTPUTS_PER_TASK / plane_out).max(1);
+    vals.par_chunks_mut(planes_per_task * plane_out)
+        .zip(idx.par_chunks_mut(planes_per_task * plane_out))
         .enumerate()
         .for_each(|(task, (v, ix))| {
             let mut scratch = Scratch::default();
-            let first = task * (per_task / plane_out);
+            let first = task * planes_per_task;
             let outputs = v.chunks_exact_mut(plane_out).zip(ix.chunks_exact_mut(plane_out));
             for (i, (v, ix)) in outputs.enumerate() {
                 let src = &x[(first + i) * h * w..(first + i + 1) * h * w];
