@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::backend::cuda::CudaDevice;
 use crate::backend::wgpu::WgpuDevice;
-use crate::Result;
+use crate::{DType, Result};
 
 /// A compute device. Each variant's storage implements the same
 /// [`crate::backend::BackendStorage`] primitive set.
@@ -36,20 +36,45 @@ impl Device {
         CudaDevice::open(ordinal).map(Device::Cuda)
     }
 
-    /// Every device this build can use, best first (CUDA devices, wgpu, then the CPU). The CPU
-    /// stays the default of tensors and of the trainer; only [`Device::best`] prefers a GPU.
+    /// Every device this build can use, best first: CUDA devices, a wgpu adapter that is a real
+    /// GPU, the CPU, and last a wgpu adapter that is a software rasteriser (lavapipe, llvmpipe,
+    /// WARP: it runs every op, but several times slower than the CPU backend). The CPU stays the
+    /// default of tensors and of the trainer; only [`Device::best`] prefers another device.
     pub fn available() -> Vec<Device> {
         let mut devices: Vec<Device> = (0..crate::backend::cuda::device_count())
             .filter_map(|i| Device::cuda(i).ok())
             .collect();
-        devices.extend(Device::wgpu());
+        let wgpu = Device::wgpu().ok();
+        let software = matches!(&wgpu, Some(Device::Wgpu(d)) if d.is_software());
+        if !software {
+            devices.extend(wgpu.clone());
+        }
         devices.push(Device::Cpu);
+        if software {
+            devices.extend(wgpu);
+        }
         devices
     }
 
-    /// The fastest available device.
+    /// The fastest available device: the first of [`Device::available`] (a GPU when there is a
+    /// real one, else the CPU). [`Device::describe`] says which adapter it is and what it lacks.
     pub fn best() -> Device {
         Device::available().remove(0)
+    }
+
+    /// Whether tensors of `dtype` can live on this device. Only float64 on a wgpu adapter without
+    /// SHADER_F64 (Apple's Metal, many GL and mobile drivers) cannot.
+    pub fn supports(&self, dtype: DType) -> bool {
+        self.check_dtype(dtype).is_ok()
+    }
+
+    /// `Ok` when tensors of `dtype` can live on this device, else the error that every way of
+    /// putting one there returns (naming the adapter and what it lacks).
+    pub fn check_dtype(&self, dtype: DType) -> Result<()> {
+        match self {
+            Device::Wgpu(d) => d.holds(dtype),
+            _ => Ok(()),
+        }
     }
 
     /// Waits for the device's queued work (a no-op on the CPU, whose ops finish before they

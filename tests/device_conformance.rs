@@ -95,18 +95,20 @@ fn conform_on(name: &str, body: fn(&Device, DType) -> Vec<Tensor>, keep: fn(&Dev
     }
 }
 
-/// Each GPU device names itself; `available()` lists CUDA devices, then wgpu, then the CPU, and
-/// `best()` picks the first; tensors still default to the CPU; moving between devices keeps
-/// values.
+/// Each GPU device names itself; `available()` lists CUDA devices, then a wgpu adapter that is
+/// a real GPU, then the CPU, then a software wgpu adapter (lavapipe, llvmpipe: slower than the
+/// CPU backend), and `best()` picks the first; tensors still default to the CPU; moving between
+/// devices keeps values.
 #[test]
 fn gpu_devices_are_listed_and_best() {
     let all = Device::available();
-    assert_eq!(all.last(), Some(&Device::Cpu), "{all:?}");
+    assert!(all.contains(&Device::Cpu), "{all:?}");
     assert_eq!(Device::best(), all[0]);
     let rank = |d: &Device| match d {
         Device::Cuda(_) => 0,
-        Device::Wgpu(_) => 1,
+        Device::Wgpu(w) if !w.is_software() => 1,
         Device::Cpu => 2,
+        Device::Wgpu(_) => 3,
     };
     assert!(all.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])), "{all:?}");
     for device in devices() {
@@ -120,6 +122,17 @@ fn gpu_devices_are_listed_and_best() {
             "{text}"
         );
         assert_eq!(device.to_string(), name);
+        if let Device::Wgpu(w) = &device {
+            // The adapter's backend and what it lacks are said.
+            let lacks_f64 = text.contains("no f64");
+            assert_eq!(lacks_f64, !w.supports_f64(), "{text}");
+            assert_eq!(text.contains("no int64"), !w.supports_int64(), "{text}");
+            assert_eq!(text.contains("software"), w.is_software(), "{text}");
+            assert!(
+                ["Vulkan", "Gl", "Metal", "Dx12"].iter().any(|b| text.contains(b)),
+                "{text}"
+            );
+        }
         assert!(all.contains(&device), "{device} missing from {all:?}");
         let x = Tensor::from_slice(&[1.5f32, -2.0, 3.25], &[3], &Device::Cpu);
         assert_eq!(x.device(), &Device::Cpu);

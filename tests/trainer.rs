@@ -181,6 +181,12 @@ fn bad_flags_missing_data_and_an_unwritable_out_are_one_line_errors() {
     assert_one_line_error(&["train", "--preset", "loose"], &["loose"]);
     assert_one_line_error(&["train", "--methods", "baseline,magic"], &["magic"]);
     assert_one_line_error(&["train", "--runs", "0", &out_flag], &["runs"]);
+    assert_one_line_error(&["train", "--dtype", "f16", &out_flag], &["f16"]);
+    assert_one_line_error(
+        &["train", "--dtype", "int64", &out_flag],
+        &["float32 or float64", "int64"],
+    );
+    assert_one_line_error(&["train", "--device", "tpu", &out_flag], &["tpu", "auto"]);
     assert_one_line_error(
         &[
             "train",
@@ -245,4 +251,53 @@ fn the_written_config_loads_back_and_bad_files_are_errors_naming_them() {
     let missing = dir.path().join("absent.toml");
     let err = TrainConfig::from_toml_file(&missing).unwrap_err().to_string();
     assert!(err.contains("absent.toml"), "{err}");
+}
+
+/// `--dtype f64` trains in float64 end to end (networks, data, losses, optimiser, checkpoints,
+/// report) and `--device auto` resolves to a named device in the written configuration. (The
+/// float32 and float64 runs start from different weights: each dtype draws its own normals.)
+#[test]
+fn float64_training_on_the_best_device() {
+    let data = tempfile::tempdir().unwrap();
+    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("f64");
+    let args = [
+        "train",
+        "--dataset=mnist",
+        &format!("--data-dir={}", data.path().display()),
+        "--methods=learnable,baseline",
+        "--runs=1",
+        "--epochs=1",
+        "--batch-size=32",
+        "--quiet",
+        "--dtype=f64",
+        "--device=auto",
+        &format!("--out={}", dir.display()),
+    ];
+    let done = learnloss(&args);
+    assert!(done.status.success(), "{args:?}: {}", text(&done.stderr));
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(config.contains("dtype = \"float64\""), "{config}");
+    let device = config
+        .lines()
+        .find_map(|l| l.strip_prefix("device = "))
+        .expect("the device is written");
+    assert_ne!(device, "\"auto\"", "auto is resolved to the device it chose");
+    for method in ["baseline", "learnable"] {
+        let file = dir.join(format!("{method}/run-1/checkpoint/model.safetensors"));
+        let (tensors, _) = learnloss::checkpoint::load_tensors(&file).unwrap();
+        assert!(
+            tensors.iter().all(|(_, t)| t.dtype() != learnloss::DType::F32),
+            "{method}: every saved float tensor is float64 (BatchNorm's counts are int64)"
+        );
+    }
+    for line in metrics_without_seconds(&dir) {
+        let record: serde_json::Value = serde_json::from_str(&line).unwrap();
+        for (key, value) in record.as_object().unwrap() {
+            if let Some(v) = value.as_f64() {
+                assert!(v.is_finite(), "{key} = {v} in {line}");
+            }
+        }
+    }
 }

@@ -5,10 +5,13 @@
 
 #[path = "common/tiny_mnist.rs"]
 mod tiny_mnist;
+#[path = "common/wgpu_device.rs"]
+mod wgpu_device;
 
 use std::path::Path;
 use std::process::Command;
 use tiny_mnist::write_tiny_mnist;
+use wgpu_device::wgpu_or_skip;
 
 const BIN: &str = env!("CARGO_BIN_EXE_learnloss");
 
@@ -50,11 +53,7 @@ fn metrics(dir: &Path) -> Vec<serde_json::Map<String, serde_json::Value>> {
 
 #[test]
 fn one_epoch_on_wgpu_matches_the_cpu() {
-    if let Err(e) = learnloss::Device::wgpu() {
-        if std::env::var("LEARNLOSS_REQUIRE_WGPU").is_ok_and(|v| v == "1") {
-            panic!("LEARNLOSS_REQUIRE_WGPU=1 but wgpu is unavailable: {e}");
-        }
-        eprintln!("skipping train --device wgpu: {e}");
+    if wgpu_or_skip("train --device wgpu").is_none() {
         return;
     }
     let data = tempfile::tempdir().unwrap();
@@ -91,11 +90,7 @@ fn one_epoch_on_wgpu_matches_the_cpu() {
 /// after one epoch, so accuracies may differ by a few test images' worth; losses by less.
 #[test]
 fn embedded_data_one_epoch_on_wgpu_tracks_the_cpu() {
-    if let Err(e) = learnloss::Device::wgpu() {
-        if std::env::var("LEARNLOSS_REQUIRE_WGPU").is_ok_and(|v| v == "1") {
-            panic!("LEARNLOSS_REQUIRE_WGPU=1 but wgpu is unavailable: {e}");
-        }
-        eprintln!("skipping train --device wgpu on the embedded data: {e}");
+    if wgpu_or_skip("train --device wgpu on the embedded data").is_none() {
         return;
     }
     let out = tempfile::tempdir().unwrap();

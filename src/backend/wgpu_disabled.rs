@@ -35,6 +35,18 @@ impl WgpuDevice {
     pub fn supports_f64(&self) -> bool {
         match *self {}
     }
+
+    pub fn supports_int64(&self) -> bool {
+        match *self {}
+    }
+
+    pub fn is_software(&self) -> bool {
+        match *self {}
+    }
+
+    pub fn holds(&self, _dtype: DType) -> Result<()> {
+        match *self {}
+    }
 }
 
 impl WgpuStorage {

@@ -92,9 +92,13 @@ struct TrainArgs {
     /// [default: 42]
     #[arg(long)]
     seed: Option<u64>,
-    /// cpu, cuda (NVIDIA GPU 0), cuda:N, or wgpu (any Vulkan/Metal/DX12 adapter) [default: cpu]
+    /// cpu, cuda (NVIDIA GPU 0), cuda:N, wgpu (any Vulkan/Metal/DX12/GL adapter), or auto (the
+    /// best available: a GPU when there is a real one, else the CPU) [default: cpu]
     #[arg(long)]
     device: Option<String>,
+    /// float32 (f32) or float64 (f64) for the networks and data [default: float32]
+    #[arg(long)]
+    dtype: Option<DType>,
     /// The results folder [default: results]
     #[arg(long)]
     out: Option<PathBuf>,
@@ -132,6 +136,7 @@ impl TrainArgs {
             val_fraction,
             seed,
             device,
+            dtype,
             out
         );
         macro_rules! set_opt {
@@ -197,10 +202,11 @@ fn hessian_trace(x: &Tensor, w1: &Tensor, b1: &Tensor, w2: &Tensor) -> Tensor {
 
 fn info() -> ExitCode {
     println!("learnloss {}", env!("CARGO_PKG_VERSION"));
-    println!("devices:");
+    println!("devices (best first):");
     for d in Device::available() {
         println!("  {}", d.describe());
     }
+    println!("best: {} (--device auto)", Device::best());
     let wgpu = if cfg!(feature = "wgpu") { ", wgpu" } else { "" };
     let cuda = if cfg!(feature = "cuda") { ", cuda" } else { "" };
     println!("backends in this build: cpu{cuda}{wgpu}");

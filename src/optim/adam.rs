@@ -176,9 +176,9 @@ impl Optimizer for Adam {
 
     fn state_dict(&self) -> Vec<(String, Tensor)> {
         let mut out = Vec::new();
-        for ((name, param), state) in self.params.iter().zip(&self.state) {
+        for ((name, _), state) in self.params.iter().zip(&self.state) {
             if let Some(s) = state {
-                out.push((state_name(name, "step"), step_tensor(s.step, param.device())));
+                out.push((state_name(name, "step"), step_tensor(s.step)));
                 out.push((state_name(name, "exp_avg"), s.exp_avg.clone()));
                 out.push((state_name(name, "exp_avg_sq"), s.exp_avg_sq.clone()));
             }

@@ -36,9 +36,11 @@ pub(crate) fn copy_to(t: &Tensor, device: &Device) -> Tensor {
     Tensor::from_cpu(t.to_cpu(), t.shape(), device)
 }
 
-/// The step count as a scalar state tensor.
-pub(crate) fn step_tensor(step: u64, device: &Device) -> Tensor {
-    Tensor::scalar(step as f64, DType::F64, device)
+/// The step count as a scalar state tensor, on the CPU whatever the parameter's device, as
+/// PyTorch keeps Adam's `step` (unless `capturable`): it is only read on the host, and a device
+/// may have no float64 (wgpu without SHADER_F64).
+pub(crate) fn step_tensor(step: u64) -> Tensor {
+    Tensor::scalar(step as f64, DType::F64, &Device::Cpu)
 }
 
 /// Rejects parameter lists an optimiser cannot work with: repeated names (their state would

@@ -143,17 +143,31 @@ impl Generator {
     }
 }
 
+/// Every constructor that takes a device panics when the device cannot hold the dtype asked for
+/// (float64 on a wgpu adapter without SHADER_F64), with the message its `try_` form returns;
+/// [`Device::check_dtype`] asks first. A shape that `data` does not fill is a programmer error
+/// and panics in both forms.
 impl Tensor {
-    /// A leaf from host data on `device`.
-    pub(crate) fn from_cpu(data: CpuStorage, shape: &[usize], device: &Device) -> Tensor {
+    /// A leaf from host data on `device`, or the device's refusal.
+    pub(crate) fn try_from_cpu(data: CpuStorage, shape: &[usize], device: &Device) -> crate::Result<Tensor> {
         assert_eq!(
             data.len(),
             shape.iter().product::<usize>(),
             "from_vec: {} values do not fill shape {shape:?}",
             data.len()
         );
-        let storage = device_ok(Storage::from_cpu(data, device), "from_vec");
-        Tensor::leaf(Arc::new(RwLock::new(storage)), Layout::contiguous(shape), false)
+        device.check_dtype(crate::backend::BackendStorage::dtype(&data))?;
+        let storage = Storage::from_cpu(data, device)?;
+        Ok(Tensor::leaf(
+            Arc::new(RwLock::new(storage)),
+            Layout::contiguous(shape),
+            false,
+        ))
+    }
+
+    /// A leaf from host data on `device`.
+    pub(crate) fn from_cpu(data: CpuStorage, shape: &[usize], device: &Device) -> Tensor {
+        device_ok(Tensor::try_from_cpu(data, shape, device), "from_vec")
     }
 
     /// A tensor holding `data` (row-major) with `shape`.
@@ -161,16 +175,31 @@ impl Tensor {
         Tensor::from_cpu(T::into_storage(data), shape, device)
     }
 
+    /// [`Tensor::from_vec`], returning the device's refusal instead of panicking.
+    pub fn try_from_vec<T: HostElement>(data: Vec<T>, shape: &[usize], device: &Device) -> crate::Result<Tensor> {
+        Tensor::try_from_cpu(T::into_storage(data), shape, device)
+    }
+
     /// A tensor copied from a slice.
     pub fn from_slice<T: HostElement>(data: &[T], shape: &[usize], device: &Device) -> Tensor {
         Tensor::from_vec(data.to_vec(), shape, device)
     }
 
+    /// [`Tensor::from_slice`], returning the device's refusal instead of panicking.
+    pub fn try_from_slice<T: HostElement>(data: &[T], shape: &[usize], device: &Device) -> crate::Result<Tensor> {
+        Tensor::try_from_vec(data.to_vec(), shape, device)
+    }
+
     /// Values given as `f64`, converted to `dtype`.
     pub fn from_f64s(data: &[f64], shape: &[usize], dtype: DType, device: &Device) -> Tensor {
+        device_ok(Tensor::try_from_f64s(data, shape, dtype, device), "from_f64s")
+    }
+
+    /// [`Tensor::from_f64s`], returning the device's refusal instead of panicking.
+    pub fn try_from_f64s(data: &[f64], shape: &[usize], dtype: DType, device: &Device) -> crate::Result<Tensor> {
         let cpu = CpuStorage::F64(data.to_vec());
-        let converted = crate::backend::BackendStorage::to_dtype(&cpu, &Layout::contiguous(&[data.len()]), dtype);
-        Tensor::from_cpu(device_ok(converted, "from_f64s"), shape, device)
+        let converted = crate::backend::BackendStorage::to_dtype(&cpu, &Layout::contiguous(&[data.len()]), dtype)?;
+        Tensor::try_from_cpu(converted, shape, device)
     }
 
     /// A 0-dimensional tensor.
@@ -179,7 +208,14 @@ impl Tensor {
     }
 
     pub fn full(shape: &[usize], value: f64, dtype: DType, device: &Device) -> Tensor {
-        Tensor::from_cpu(CpuStorage::full(shape.iter().product(), value, dtype), shape, device)
+        device_ok(Tensor::try_full(shape, value, dtype, device), "full")
+    }
+
+    /// [`Tensor::full`] (and so `zeros`, `ones`, `scalar`), returning the device's refusal
+    /// instead of panicking.
+    pub fn try_full(shape: &[usize], value: f64, dtype: DType, device: &Device) -> crate::Result<Tensor> {
+        device.check_dtype(dtype)?;
+        Tensor::try_from_cpu(CpuStorage::full(shape.iter().product(), value, dtype), shape, device)
     }
 
     pub fn zeros(shape: &[usize], dtype: DType, device: &Device) -> Tensor {
@@ -241,6 +277,7 @@ impl Tensor {
     /// [`crate::backend::philox`] for the exact rule).
     pub fn rand_philox(shape: &[usize], dtype: DType, device: &Device, gen: &mut Generator) -> Tensor {
         assert!(dtype.is_float(), "rand_philox: expected a float dtype, got {dtype}");
+        device_ok(device.check_dtype(dtype), "rand_philox");
         let n: usize = shape.iter().product();
         let storage = device_ok(
             Storage::rand_uniform(device, n, dtype, gen.philox_draw(n, dtype)),
@@ -272,7 +309,15 @@ impl Tensor {
     /// A copy of the values on `device`, as a new leaf (gradients do not flow back through the
     /// move; build the graph on the device you compute on).
     pub fn to_device(&self, device: &Device) -> Tensor {
-        Tensor::from_cpu(self.to_cpu(), self.shape(), device)
+        device_ok(self.try_to_device(device), "to_device")
+    }
+
+    /// [`Tensor::to_device`], returning the device's refusal (or a failed read-back from the
+    /// source device) instead of panicking.
+    pub fn try_to_device(&self, device: &Device) -> crate::Result<Tensor> {
+        device.check_dtype(self.dtype())?;
+        let host = self.storage().to_cpu(self.layout())?;
+        Tensor::try_from_cpu(host, self.shape(), device)
     }
 
     /// A contiguous host copy of the elements.

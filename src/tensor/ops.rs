@@ -240,13 +240,24 @@ impl Tensor {
     }
 
     /// A copy converted to `dtype` (differentiable between float types).
+    ///
+    /// # Panics
+    /// When the device cannot hold `dtype` (float64 on a wgpu adapter without SHADER_F64), with
+    /// the message [`Tensor::try_to_dtype`] returns.
     pub fn to_dtype(&self, dtype: DType) -> Tensor {
+        device_ok(self.try_to_dtype(dtype), "to_dtype")
+    }
+
+    /// [`Tensor::to_dtype`], returning the device's refusal (see [`crate::Device::check_dtype`])
+    /// instead of panicking.
+    pub fn try_to_dtype(&self, dtype: DType) -> crate::Result<Tensor> {
         if dtype == self.dtype() {
-            return self.clone();
+            return Ok(self.clone());
         }
-        let s = device_ok(self.storage().to_dtype(self.layout(), dtype), "to_dtype");
+        self.device().check_dtype(dtype)?;
+        let s = self.storage().to_dtype(self.layout(), dtype)?;
         let parents: &[&Tensor] = if dtype.is_float() { &[self] } else { &[] };
-        Tensor::from_op(s, self.shape(), parents, || Op::ToDType(self.clone()))
+        Ok(Tensor::from_op(s, self.shape(), parents, || Op::ToDType(self.clone())))
     }
 
     /// The same values in a contiguous layout (no copy if already contiguous).

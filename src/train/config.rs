@@ -5,7 +5,7 @@
 use super::Method;
 use crate::data::DatasetKind;
 use crate::learnable::{Activation, BnMode, LossNetworkConfig, ObjectiveConfig, Preset, TraceDefinition, TraceMethod};
-use crate::{Device, Error, Result};
+use crate::{DType, Device, Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -46,7 +46,10 @@ pub struct TrainConfig {
     /// The share of the training set held out for validation.
     pub val_fraction: f64,
     pub seed: u64,
+    /// cpu, cuda, cuda:N, wgpu, or auto ([`Device::best`]).
     pub device: String,
+    /// The float type of the networks and data: float32 (the default, as the seed) or float64.
+    pub dtype: DType,
     pub out: PathBuf,
 }
 
@@ -70,6 +73,7 @@ impl Default for TrainConfig {
             val_fraction: 0.1,
             seed: 42,
             device: "cpu".into(),
+            dtype: DType::F32,
             out: PathBuf::from("results"),
         }
     }
@@ -176,7 +180,16 @@ impl TrainConfig {
         if !(self.val_fraction > 0.0 && self.val_fraction < 1.0) {
             return bad(format!("val_fraction must be in (0, 1), got {}", self.val_fraction));
         }
-        self.device()?;
+        if !self.dtype.is_float() {
+            return bad(format!("dtype must be float32 or float64, got {}", self.dtype));
+        }
+        let device = self.device()?;
+        device.check_dtype(self.dtype).map_err(|e| {
+            Error::Config(format!(
+                "--dtype {} cannot be used on --device {}: {e}",
+                self.dtype, self.device
+            ))
+        })?;
         self.dataset_kind()?;
         if self.methods.contains(&Method::Learnable) {
             // The trace definition and method must be defined for this loss network.
@@ -186,11 +199,13 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// The device to train on: `cpu`, `cuda` (device 0), `cuda:N`, or `wgpu` (an error says
-    /// what is missing when it cannot be opened). The CPU is the default.
+    /// The device to train on: `cpu`, `cuda` (device 0), `cuda:N`, `wgpu`, or `auto` (the best
+    /// available, [`Device::best`]); an error says what is missing when it cannot be opened. The
+    /// CPU is the default.
     pub fn device(&self) -> Result<Device> {
         match self.device.to_ascii_lowercase().as_str() {
             "cpu" => Ok(Device::Cpu),
+            "auto" => Ok(Device::best()),
             "wgpu" => Device::wgpu().map_err(|e| Error::Config(format!("--device wgpu cannot be used: {e}"))),
             "cuda" => Device::cuda(0).map_err(|e| Error::Config(format!("--device cuda cannot be used: {e}"))),
             other => match other.strip_prefix("cuda:").map(str::parse::<usize>) {
@@ -198,7 +213,7 @@ impl TrainConfig {
                     Device::cuda(ordinal).map_err(|e| Error::Config(format!("--device {other} cannot be used: {e}")))
                 }
                 _ => Err(Error::Config(format!(
-                    "unknown device {other:?} (expected cpu, cuda, cuda:N or wgpu)"
+                    "unknown device {other:?} (expected cpu, cuda, cuda:N, wgpu or auto)"
                 ))),
             },
         }

@@ -27,7 +27,7 @@ pub fn evaluate(models: &mut RunModels, data: &Dataset, batch_size: usize) -> Re
         let mut y_pred = Vec::with_capacity(data.len());
         let order: Vec<usize> = (0..data.len()).collect();
         for chunk in order.chunks(batch_size.max(1)) {
-            let (images, labels) = data.batch(chunk, DType::F32, &models.device);
+            let (images, labels) = data.batch(chunk, models.dtype, &models.device);
             let loss = models.loss(&images, &labels, false)?;
             loss_sum += loss.task.item() * chunk.len() as f64;
             y_pred.extend(predictions(&loss.scores));
@@ -68,18 +68,22 @@ pub fn energy_curve(net: &mut LossNetwork, classes: usize) -> Vec<(f64, f64)> {
     for &t in &points {
         for c in 0..classes {
             let rest = (1.0 - t) / (classes - 1).max(1) as f64;
-            p.extend((0..classes).map(|k| if k == c { t } else { rest } as f32));
+            p.extend((0..classes).map(|k| if k == c { t } else { rest }));
             labels.push(c as i64);
         }
     }
     let rows = labels.len();
-    let device = net.parameters().first().map_or(Device::Cpu, |w| w.device().clone());
+    let (device, dtype) = net
+        .parameters()
+        .first()
+        .map_or((Device::Cpu, DType::F32), |w| (w.device().clone(), w.dtype()));
     net.set_training(false);
     let energy = {
         let _guard = no_grad();
-        let p = Tensor::from_vec(p, &[rows, classes], &device);
-        let y = one_hot(&Tensor::from_vec(labels, &[rows], &device), classes).to_dtype(DType::F32);
-        net.energy(&p, &y).to_dtype(DType::F64).to_vec::<f64>()
+        let p = Tensor::from_f64s(&p, &[rows, classes], dtype, &device);
+        let y = one_hot(&Tensor::from_vec(labels, &[rows], &device), classes).to_dtype(dtype);
+        // Widened on the host: the device may have no float64 (wgpu without SHADER_F64).
+        net.energy(&p, &y).to_f64_vec()
     };
     net.set_training(true);
     points

@@ -48,6 +48,14 @@ fn dataset_title(kind: DatasetKind) -> &'static str {
 /// never loses a finished run's results.
 pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<TrainOutcome> {
     config.validate()?;
+    // `auto` is resolved once, so every run and the written config.toml name the same device.
+    let device = config.device()?;
+    let resolved = TrainConfig {
+        device: device.to_string(),
+        ..config.clone()
+    };
+    let config = &resolved;
+    progress.note(&format!("device: {} ({})", device.describe(), config.dtype));
     let kind = config.dataset_kind()?;
     std::fs::create_dir_all(&config.out).map_err(|e| Error::io(&config.out, e))?;
     let config_text = config.to_toml();

@@ -34,6 +34,8 @@ pub struct RunModels {
     pub shuffle: Generator,
     /// Where the networks live; batches are moved here.
     pub device: Device,
+    /// The float type of the networks and of the batches fed to them.
+    pub dtype: DType,
     objective: ObjectiveConfig,
     l1_alpha: f64,
     /// Class weights of weighted-ce: inverse training frequencies, mean 1.
@@ -60,7 +62,7 @@ impl RunModels {
         class_counts: &[usize],
     ) -> Result<RunModels> {
         let device = config.device()?;
-        let spec = Spec::new(DType::F32, device.clone());
+        let spec = Spec::new(config.dtype, device.clone());
         let mut init = Generator::new(run_seed(config.seed, method, run, 0));
         let dropout = shared_generator(run_seed(config.seed, method, run, 1));
         let shuffle = Generator::new(run_seed(config.seed, method, run, 2));
@@ -89,11 +91,11 @@ impl RunModels {
         };
         let class_weights = (method == Method::WeightedCe).then(|| {
             let total: usize = class_counts.iter().sum();
-            let w: Vec<f32> = class_counts
+            let w: Vec<f64> = class_counts
                 .iter()
-                .map(|&n| total as f32 / (classes as f32 * n.max(1) as f32))
+                .map(|&n| total as f64 / (classes as f64 * n.max(1) as f64))
                 .collect();
-            Tensor::from_vec(w, &[classes], &spec.device)
+            Tensor::from_f64s(&w, &[classes], spec.dtype, &spec.device)
         });
         Ok(RunModels {
             method,
@@ -104,6 +106,7 @@ impl RunModels {
             dropout,
             shuffle,
             device,
+            dtype: config.dtype,
             objective: config.objective(),
             l1_alpha: config.l1_alpha,
             class_weights,
@@ -140,7 +143,7 @@ impl RunModels {
     /// only its task term (evaluation: the penalties need gradients in p and belong to training).
     pub fn loss(&self, images: &Tensor, labels: &Tensor, with_penalties: bool) -> Result<BatchLoss> {
         let scores = self.scores(images);
-        let onehot = || one_hot(labels, self.classes).to_dtype(DType::F32);
+        let onehot = || one_hot(labels, self.classes).to_dtype(scores.dtype());
         let ce = |weight: Option<&Tensor>| {
             cross_entropy(
                 &scores,

@@ -11,7 +11,7 @@ use crate::nn::Module;
 use crate::optim::Optimizer;
 use crate::report::metrics_io::{append_epoch, append_result, read_epochs, read_results, write_epochs};
 use crate::report::{EpochRecord, RunResult};
-use crate::{DType, Error, Generator, Result};
+use crate::{Error, Generator, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -171,7 +171,7 @@ fn train_epoch(
     let mut penalty_sums = [0.0f64; 3];
     models.set_training(true);
     for chunk in order.chunks(batch_size) {
-        let (images, labels) = data.train.batch(chunk, DType::F32, &models.device);
+        let (images, labels) = data.train.batch(chunk, models.dtype, &models.device);
         let loss = models.loss(&images, &labels, true)?;
         let n = chunk.len();
         let value = loss.total.item();

@@ -54,17 +54,40 @@ impl WgpuDevice {
 
     /// Waits until every submitted kernel has finished (ops only submit; timing needs this).
     pub fn synchronize(&self) -> Result<()> {
-        context::get()?
-            .device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map(|_| ())
-            .map_err(|e| Error::Device(format!("wgpu: waiting for the device failed: {e}")))
+        context::with("synchronize", wait_idle)
     }
 
-    /// Whether the adapter does f64 arithmetic (SHADER_F64).
+    /// Whether the adapter does f64 arithmetic (SHADER_F64). Without it, float64 tensors cannot
+    /// live on the device (every way of putting one there is an error saying so).
     pub fn supports_f64(&self) -> bool {
         context::get().is_ok_and(|c| c.f64)
     }
+
+    /// `Ok` when tensors of `dtype` can live on the adapter (float64 needs SHADER_F64), else the
+    /// error every way of putting one there returns.
+    pub fn holds(&self, dtype: DType) -> Result<()> {
+        holds(context::get()?, dtype)
+    }
+
+    /// Whether the adapter offers SHADER_INT64. int64 tensors work without it (the shaders keep
+    /// them as word pairs); this only says what the hardware lacks.
+    pub fn supports_int64(&self) -> bool {
+        context::get().is_ok_and(|c| c.int64)
+    }
+
+    /// Whether the adapter is a software rasteriser on the CPU (lavapipe, llvmpipe, WARP): it
+    /// works, but the CPU backend is faster, so [`crate::Device::best`] ranks it below the CPU.
+    pub fn is_software(&self) -> bool {
+        context::get().is_ok_and(|c| c.is_software())
+    }
+}
+
+/// Waits until every submitted kernel has finished.
+fn wait_idle(ctx: &Context) -> Result<()> {
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map(|_| ())
+        .map_err(|e| Error::Device(format!("wgpu: waiting for the device failed: {e}")))
 }
 
 /// Elements of one dtype in a device buffer.
@@ -102,15 +125,22 @@ pub(crate) fn wgsl_type(dtype: DType) -> &'static str {
     }
 }
 
-/// Checks the adapter can do arithmetic in `dtype`.
-pub(crate) fn arithmetic(ctx: &Context, op: &str, dtype: DType) -> Result<()> {
+/// Checks the adapter can hold tensors of `dtype`: float64 needs SHADER_F64 (Metal, many GL
+/// and mobile drivers lack it); the other dtypes live on every adapter.
+pub(crate) fn holds(ctx: &Context, dtype: DType) -> Result<()> {
     match dtype {
         DType::F64 if !ctx.f64 => Err(Error::Device(format!(
-            "wgpu: {op} in float64 needs SHADER_F64, which adapter '{}' does not offer",
-            ctx.info.name
+            "wgpu: adapter '{}' ({:?}) does not offer SHADER_F64, so float64 tensors cannot live on it; \
+             use float32 or the CPU",
+            ctx.info.name, ctx.info.backend
         ))),
         _ => Ok(()),
     }
+}
+
+/// Checks the adapter can do arithmetic in `dtype` (`op` names the caller for the message).
+pub(crate) fn arithmetic(ctx: &Context, op: &str, dtype: DType) -> Result<()> {
+    holds(ctx, dtype).map_err(|e| Error::Device(format!("{op}: {e}")))
 }
 
 impl WgpuStorage {
@@ -157,21 +187,19 @@ impl WgpuStorage {
             "assign: dtypes {} and {} differ",
             self.dtype, value.dtype
         );
-        let ctx = context::get()?;
-        layout_ops::copy_strided(ctx, value, &Layout::contiguous(layout.shape()), self, layout)
+        context::with("assign", |ctx| {
+            layout_ops::copy_strided(ctx, value, &Layout::contiguous(layout.shape()), self, layout)
+        })
     }
 
     /// Uploads host data.
     pub fn from_cpu(data: &CpuStorage) -> Result<WgpuStorage> {
-        let ctx = context::get()?;
+        context::with("upload", |ctx| WgpuStorage::upload(ctx, data))
+    }
+
+    fn upload(ctx: &Context, data: &CpuStorage) -> Result<WgpuStorage> {
         let dtype = data.dtype();
-        if dtype == DType::F64 && !ctx.f64 {
-            return Err(Error::Device(format!(
-                "wgpu: adapter '{}' does not offer SHADER_F64, so float64 tensors cannot live on it; \
-                 use float32 or the CPU",
-                ctx.info.name
-            )));
-        }
+        holds(ctx, dtype)?;
         let out = WgpuStorage::alloc(ctx, dtype, data.len())?;
         let bools: Vec<u32>;
         let bytes: &[u8] = match data {
@@ -192,7 +220,10 @@ impl WgpuStorage {
     /// A contiguous host copy of the elements under `layout` (the one place that waits for the
     /// device).
     pub fn to_cpu(&self, layout: &Layout) -> Result<CpuStorage> {
-        let ctx = context::get()?;
+        context::with("read-back", |ctx| self.read_back(ctx, layout))
+    }
+
+    fn read_back(&self, ctx: &Context, layout: &Layout) -> Result<CpuStorage> {
         let n = layout.numel();
         let w = words(self.dtype);
         let packed;
@@ -249,7 +280,7 @@ impl BackendStorage for WgpuStorage {
     type Device = WgpuDevice;
 
     fn rand_uniform(_: &WgpuDevice, numel: usize, dtype: DType, draw: PhiloxDraw) -> Result<Self> {
-        random::uniform(context::get()?, numel, dtype, draw)
+        context::with("rand_uniform", |ctx| random::uniform(ctx, numel, dtype, draw))
     }
 
     fn dtype(&self) -> DType {
@@ -257,86 +288,102 @@ impl BackendStorage for WgpuStorage {
     }
 
     fn to_dtype(&self, layout: &Layout, dtype: DType) -> Result<Self> {
-        let ctx = context::get()?;
-        if dtype == self.dtype {
-            return layout_ops::copy_contiguous(ctx, self, layout);
-        }
-        elementwise::convert(ctx, self, layout, dtype)
+        context::with("to_dtype", |ctx| {
+            holds(ctx, dtype)?;
+            if dtype == self.dtype {
+                return layout_ops::copy_contiguous(ctx, self, layout);
+            }
+            elementwise::convert(ctx, self, layout, dtype)
+        })
     }
 
     fn unary(&self, layout: &Layout, op: UnaryOp) -> Result<Self> {
-        elementwise::unary(context::get()?, self, layout, op)
+        context::with("unary", |ctx| elementwise::unary(ctx, self, layout, op))
     }
 
     fn binary(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: BinaryOp) -> Result<Self> {
-        elementwise::binary(context::get()?, self, layout, rhs, rhs_layout, op)
+        context::with("binary", |ctx| {
+            elementwise::binary(ctx, self, layout, rhs, rhs_layout, op)
+        })
     }
 
     fn compare(&self, layout: &Layout, rhs: &Self, rhs_layout: &Layout, op: CmpOp) -> Result<Self> {
-        elementwise::compare(context::get()?, self, layout, rhs, rhs_layout, op)
+        context::with("compare", |ctx| {
+            elementwise::compare(ctx, self, layout, rhs, rhs_layout, op)
+        })
     }
 
     fn where_cond(&self, l: &Layout, t: &Self, tl: &Layout, f: &Self, fl: &Layout) -> Result<Self> {
-        elementwise::where_cond(context::get()?, self, l, t, tl, f, fl)
+        context::with("where_cond", |ctx| elementwise::where_cond(ctx, self, l, t, tl, f, fl))
     }
 
     fn reduce(&self, layout: &Layout, op: ReduceOp, dims: &[usize]) -> Result<Self> {
-        reduce::reduce(context::get()?, self, layout, op, dims)
+        context::with("reduce", |ctx| reduce::reduce(ctx, self, layout, op, dims))
     }
 
     fn arg_reduce(&self, layout: &Layout, op: ArgReduceOp, dim: usize) -> Result<Self> {
-        reduce::arg_reduce(context::get()?, self, layout, op, dim)
+        context::with("arg_reduce", |ctx| reduce::arg_reduce(ctx, self, layout, op, dim))
     }
 
     fn cat(parts: &[(&Self, &Layout)], dim: usize) -> Result<Self> {
-        layout_ops::cat(context::get()?, parts, dim)
+        context::with("cat", |ctx| layout_ops::cat(ctx, parts, dim))
     }
 
     fn pad(&self, layout: &Layout, pads: &[(usize, usize)], value: f64) -> Result<Self> {
-        layout_ops::pad(context::get()?, self, layout, pads, value)
+        context::with("pad", |ctx| layout_ops::pad(ctx, self, layout, pads, value))
     }
 
     fn gather(&self, layout: &Layout, dim: usize, index: &Self, il: &Layout) -> Result<Self> {
-        index::gather(context::get()?, self, layout, dim, index, il)
+        context::with("gather", |ctx| index::gather(ctx, self, layout, dim, index, il))
     }
 
     fn scatter_add(&self, l: &Layout, dim: usize, index: &Self, il: &Layout, src: &Self, sl: &Layout) -> Result<Self> {
-        index::scatter_add(context::get()?, self, l, dim, index, il, src, sl)
+        context::with("scatter_add", |ctx| {
+            index::scatter_add(ctx, self, l, dim, index, il, src, sl)
+        })
     }
 
     fn index_select(&self, layout: &Layout, dim: usize, index: &Self, il: &Layout) -> Result<Self> {
-        index::index_select(context::get()?, self, layout, dim, index, il)
+        context::with("index_select", |ctx| {
+            index::index_select(ctx, self, layout, dim, index, il)
+        })
     }
 
     fn matmul(&self, layout: &Layout, rhs: &Self, rl: &Layout) -> Result<Self> {
-        matmul::matmul(context::get()?, self, layout, rhs, rl)
+        context::with("matmul", |ctx| matmul::matmul(ctx, self, layout, rhs, rl))
     }
 
     fn conv2d(&self, layout: &Layout, w: &Self, wl: &Layout, p: &Conv2dParams) -> Result<Self> {
-        conv::conv2d(context::get()?, self, layout, w, wl, p)
+        context::with("conv2d", |ctx| conv::conv2d(ctx, self, layout, w, wl, p))
     }
 
     fn conv2d_input_grad(&self, l: &Layout, w: &Self, wl: &Layout, p: &Conv2dParams, hw: [usize; 2]) -> Result<Self> {
-        conv::conv2d_input_grad(context::get()?, self, l, w, wl, p, hw)
+        context::with("conv2d_input_grad", |ctx| {
+            conv::conv2d_input_grad(ctx, self, l, w, wl, p, hw)
+        })
     }
 
     fn conv2d_weight_grad(&self, l: &Layout, g: &Self, gl: &Layout, p: &Conv2dParams, k: [usize; 2]) -> Result<Self> {
-        conv::conv2d_weight_grad(context::get()?, self, l, g, gl, p, k)
+        context::with("conv2d_weight_grad", |ctx| {
+            conv::conv2d_weight_grad(ctx, self, l, g, gl, p, k)
+        })
     }
 
     fn channel_affine(terms: &[ChannelTerm<'_, Self>], shift: Option<(&Self, &Layout)>) -> Result<Self> {
-        channel::channel_affine(context::get()?, terms, shift)
+        context::with("channel_affine", |ctx| channel::channel_affine(ctx, terms, shift))
     }
 
     fn channel_dot(&self, l: &Layout, rhs: &Self, rl: &Layout, shifts: [(&Self, &Layout); 2]) -> Result<Self> {
-        channel::channel_dot(context::get()?, self, l, rhs, rl, shifts)
+        context::with("channel_dot", |ctx| channel::channel_dot(ctx, self, l, rhs, rl, shifts))
     }
 
     fn max_pool2d(&self, layout: &Layout, p: &Pool2dParams) -> Result<(Self, Self)> {
-        maxpool::max_pool2d(context::get()?, self, layout, p)
+        context::with("max_pool2d", |ctx| maxpool::max_pool2d(ctx, self, layout, p))
     }
 
     fn max_pool2d_backward(&self, l: &Layout, indices: &Self, il: &Layout, input_shape: &[usize]) -> Result<Self> {
-        maxpool::max_pool2d_backward(context::get()?, self, l, indices, il, input_shape)
+        context::with("max_pool2d_backward", |ctx| {
+            maxpool::max_pool2d_backward(ctx, self, l, indices, il, input_shape)
+        })
     }
 }

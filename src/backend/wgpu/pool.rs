@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::context::Context;
+use super::context::{self, Context};
 
 /// Usage of every pooled buffer: bound as storage, copied to/from, written by the queue.
 const USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
@@ -17,6 +17,7 @@ const USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
 /// Idle bytes kept for reuse; beyond this, returned buffers are freed.
 const MAX_IDLE_BYTES: u64 = 1 << 30;
 
+#[derive(Default)]
 struct Pool {
     free: HashMap<u64, Vec<wgpu::Buffer>>,
     idle_bytes: u64,
@@ -53,10 +54,7 @@ pub(crate) fn take(ctx: &Context, bytes: u64) -> PooledBuffer {
     let class = size_class(bytes, ctx.limits.max_storage_buffer_binding_size);
     let reused = {
         let mut guard = POOL.lock().unwrap_or_else(|e| e.into_inner());
-        let pool = guard.get_or_insert_with(|| Pool {
-            free: HashMap::new(),
-            idle_bytes: 0,
-        });
+        let pool = guard.get_or_insert_with(Pool::default);
         let found = pool.free.get_mut(&class).and_then(Vec::pop);
         if found.is_some() {
             pool.idle_bytes -= class;
@@ -75,14 +73,25 @@ pub(crate) fn take(ctx: &Context, bytes: u64) -> PooledBuffer {
 }
 
 impl Drop for PooledBuffer {
+    /// Back to the pool; a buffer the pool has no room for is freed through
+    /// [`context::release`], which takes the device's turn (freeing calls into the driver) and
+    /// keeps any panic from wgpu out of this destructor.
     fn drop(&mut self) {
         let Some(buffer) = self.buffer.take() else { return };
         let class = buffer.size();
-        let Ok(mut guard) = POOL.lock() else { return };
-        let Some(pool) = guard.as_mut() else { return };
-        if pool.idle_bytes + class <= MAX_IDLE_BYTES {
-            pool.idle_bytes += class;
-            pool.free.entry(class).or_default().push(buffer);
+        let spare = {
+            let mut guard = POOL.lock().unwrap_or_else(|e| e.into_inner());
+            let pool = guard.get_or_insert_with(Pool::default);
+            if pool.idle_bytes + class <= MAX_IDLE_BYTES {
+                pool.idle_bytes += class;
+                pool.free.entry(class).or_default().push(buffer);
+                None
+            } else {
+                Some(buffer)
+            }
+        };
+        if let Some(buffer) = spare {
+            context::release(buffer);
         }
     }
 }
