@@ -44,15 +44,12 @@ impl Device {
         let mut devices: Vec<Device> = (0..crate::backend::cuda::device_count())
             .filter_map(|i| Device::cuda(i).ok())
             .collect();
-        let wgpu = Device::wgpu().ok();
-        let software = matches!(&wgpu, Some(Device::Wgpu(d)) if d.is_software());
-        if !software {
-            devices.extend(wgpu.clone());
-        }
+        let (software, gpu): (Vec<Device>, Vec<Device>) = Device::wgpu()
+            .into_iter()
+            .partition(|d| matches!(d, Device::Wgpu(w) if w.is_software()));
+        devices.extend(gpu);
         devices.push(Device::Cpu);
-        if software {
-            devices.extend(wgpu);
-        }
+        devices.extend(software);
         devices
     }
 

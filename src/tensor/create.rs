@@ -156,7 +156,7 @@ impl Tensor {
             "from_vec: {} values do not fill shape {shape:?}",
             data.len()
         );
-        device.check_dtype(crate::backend::BackendStorage::dtype(&data))?;
+        // The device refuses a dtype it cannot hold (Device::check_dtype's error).
         let storage = Storage::from_cpu(data, device)?;
         Ok(Tensor::leaf(
             Arc::new(RwLock::new(storage)),
@@ -214,7 +214,6 @@ impl Tensor {
     /// [`Tensor::full`] (and so `zeros`, `ones`, `scalar`), returning the device's refusal
     /// instead of panicking.
     pub fn try_full(shape: &[usize], value: f64, dtype: DType, device: &Device) -> crate::Result<Tensor> {
-        device.check_dtype(dtype)?;
         Tensor::try_from_cpu(CpuStorage::full(shape.iter().product(), value, dtype), shape, device)
     }
 
@@ -277,6 +276,7 @@ impl Tensor {
     /// [`crate::backend::philox`] for the exact rule).
     pub fn rand_philox(shape: &[usize], dtype: DType, device: &Device, gen: &mut Generator) -> Tensor {
         assert!(dtype.is_float(), "rand_philox: expected a float dtype, got {dtype}");
+        // Asked first so the refusal reads as every other way's (the kernel's names itself).
         device_ok(device.check_dtype(dtype), "rand_philox");
         let n: usize = shape.iter().product();
         let storage = device_ok(
@@ -315,6 +315,7 @@ impl Tensor {
     /// [`Tensor::to_device`], returning the device's refusal (or a failed read-back from the
     /// source device) instead of panicking.
     pub fn try_to_device(&self, device: &Device) -> crate::Result<Tensor> {
+        // Asked before the read-back, which would be wasted on a refusal.
         device.check_dtype(self.dtype())?;
         let host = self.storage().to_cpu(self.layout())?;
         Tensor::try_from_cpu(host, self.shape(), device)

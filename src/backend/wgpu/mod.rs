@@ -128,19 +128,23 @@ pub(crate) fn wgsl_type(dtype: DType) -> &'static str {
 /// Checks the adapter can hold tensors of `dtype`: float64 needs SHADER_F64 (Metal, many GL
 /// and mobile drivers lack it); the other dtypes live on every adapter.
 pub(crate) fn holds(ctx: &Context, dtype: DType) -> Result<()> {
-    match dtype {
-        DType::F64 if !ctx.f64 => Err(Error::Device(format!(
-            "wgpu: adapter '{}' ({:?}) does not offer SHADER_F64, so float64 tensors cannot live on it; \
-             use float32 or the CPU",
-            ctx.info.name, ctx.info.backend
-        ))),
-        _ => Ok(()),
-    }
+    refusal(ctx, dtype).map_or(Ok(()), |why| Err(Error::Device(why)))
 }
 
 /// Checks the adapter can do arithmetic in `dtype` (`op` names the caller for the message).
 pub(crate) fn arithmetic(ctx: &Context, op: &str, dtype: DType) -> Result<()> {
-    holds(ctx, dtype).map_err(|e| Error::Device(format!("{op}: {e}")))
+    refusal(ctx, dtype).map_or(Ok(()), |why| Err(Error::Device(format!("{op}: {why}"))))
+}
+
+/// Why the adapter cannot hold `dtype`, if it cannot.
+fn refusal(ctx: &Context, dtype: DType) -> Option<String> {
+    (dtype == DType::F64 && !ctx.f64).then(|| {
+        format!(
+            "wgpu: adapter '{}' ({:?}) does not offer SHADER_F64, so float64 tensors cannot live on it; \
+             use float32 or the CPU",
+            ctx.info.name, ctx.info.backend
+        )
+    })
 }
 
 impl WgpuStorage {
