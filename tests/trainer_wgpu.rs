@@ -83,13 +83,13 @@ fn one_epoch_on_wgpu_matches_the_cpu() {
     }
 }
 
-/// The end-to-end command, `learnloss train --device wgpu --epochs 1 --runs 1`, on the
-/// embedded FashionMNIST subset (both methods, the seed's batch sizes: about 9 minutes on
-/// lavapipe on an Intel Xeon, 16 on an AMD EPYC, 7 s on the CPU; benches/RESULTS.md,
-/// 2026-12-07), checked against the same command on the CPU. CI runs it on lavapipe's Vulkan
-/// only: on llvmpipe's GL it would add a quarter of an hour (the tiny-data test above runs there). Over 40 training
-/// steps the two devices' f32 round-off differs, and the learnable classifier is near chance
-/// after one epoch, so accuracies may differ by a few test images' worth; losses by less.
+/// The end-to-end command `learnloss train --device wgpu --epochs 1 --runs 1` on the embedded
+/// FashionMNIST subset (both methods, the seed's batch sizes: about 5 minutes on lavapipe on a
+/// 2-vCPU AMD EPYC, 7 s on the CPU; benches/RESULTS.md, 2026-12-07), checked against the same
+/// command on the CPU. CI runs it on lavapipe's Vulkan and on llvmpipe's GL (no f64, no int64).
+/// Over 40 training steps the two devices' f32 round-off differs, and the learnable classifier
+/// is near chance after one epoch, so accuracies may differ by a few test images' worth; losses
+/// by less.
 #[test]
 fn embedded_data_one_epoch_on_wgpu_tracks_the_cpu() {
     if wgpu_or_skip("train --device wgpu on the embedded data").is_none() {

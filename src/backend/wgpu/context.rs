@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 
+use super::lanes::Family;
 use crate::{Error, Result};
 
 /// The opened device and what it offers.
@@ -20,6 +21,8 @@ pub(crate) struct Context {
     /// pairs in every shader, so they work without it.
     pub int64: bool,
     pub limits: wgpu::Limits,
+    /// The matrix-product and convolution kernels for this adapter (`lanes::Family`).
+    pub kernels: Family,
     /// Held around every use of the device on backends that cannot take concurrent callers.
     /// wgpu's GL backend guards its one GL context with a lock that gives up after a few seconds
     /// and then panics ("Could not lock adapter context"), also inside `Drop` of a buffer, which
@@ -148,7 +151,13 @@ fn open() -> std::result::Result<Context, String> {
         trace: wgpu::Trace::Off,
     }))
     .map_err(|e| format!("wgpu: adapter '{}' refused a device: {e}", info.name))?;
+    let kernels = Family::from_env()?.unwrap_or(if info.device_type == wgpu::DeviceType::Cpu {
+        Family::Lanes
+    } else {
+        Family::Tiled
+    });
     Ok(Context {
+        kernels,
         device,
         queue,
         f64: required_features.contains(wgpu::Features::SHADER_F64),

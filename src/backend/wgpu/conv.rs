@@ -1,14 +1,17 @@
 //! 2-D convolution and its two adjoints as implicit matrix products (`shaders/conv_gemm.wgsl`):
 //! the shader reads the strided tensors directly (no im2col buffer, which would outgrow one
 //! storage binding at real batch sizes) and blocks like the matmul kernel. Products too thin for
-//! 64 × 64 blocks go to the direct kernels of `conv_direct`.
+//! 64 × 64 blocks go to the direct kernels of `conv_direct`. Software adapters (a CPU running
+//! the invocations as SIMD lanes) take the barrier-free kernels of `conv_lanes` instead.
 
 use super::context::Context;
 use super::conv_direct;
+use super::conv_lanes::{self, Direction};
+use super::lanes::Family;
 use super::pipelines::{kernel, launch, layout_words, u32_of};
 use super::{wgsl_type, WgpuStorage};
 use crate::backend::Conv2dParams;
-use crate::{Error, Layout, Result};
+use crate::{DType, Error, Layout, Result};
 
 /// Threads per workgroup side, and rows/columns of the product per workgroup.
 const THREADS: u32 = 16;
@@ -73,55 +76,101 @@ fn x_tap(split_k: &str, split_col: &str) -> String {
     )
 }
 
+/// The layout words of `shaders/conv_geometry.wgsl`, shared by the implicit products here and
+/// the software-adapter kernels of `conv_lanes`.
+pub(super) struct Geometry {
+    /// The convolution's input shape `[N, Cin, H, W]`.
+    pub x_shape: [usize; 4],
+    /// Rows, columns and reduction length of the product.
+    pub mnk: [usize; 3],
+    pub cout: usize,
+    pub out_hw: [usize; 2],
+    pub kernel_hw: [usize; 2],
+}
+
+impl Geometry {
+    /// The words for operands A (`a`) and B (`b`), read through their strides.
+    pub fn words(&self, p: &Conv2dParams, a: &Layout, b: &Layout) -> Vec<u32> {
+        let [m, cols, k] = self.mnk;
+        let params = [
+            u32_of(m),
+            u32_of(cols),
+            u32_of(k),
+            u32_of(self.cout),
+            u32_of(self.out_hw[0]),
+            u32_of(self.out_hw[1]),
+            u32_of(self.kernel_hw[0]),
+            u32_of(self.kernel_hw[1]),
+            u32_of(p.stride[0]),
+            u32_of(p.stride[1]),
+            u32_of(p.padding[0]),
+            u32_of(p.padding[1]),
+            u32_of(p.dilation[0]),
+            u32_of(p.dilation[1]),
+        ];
+        layout_words(
+            &self.x_shape,
+            &params,
+            &[(a.offset(), a.strides()), (b.offset(), b.strides())],
+        )
+    }
+}
+
 struct Gemm<'a> {
     op: &'static str,
-    /// Rows, columns and reduction length of the implicit product.
-    mnk: [usize; 3],
     load_a: &'a str,
     load_b: String,
     store: &'a str,
 }
 
-/// Launches the implicit product. `x_shape` is `[N, Cin, H, W]`, `out_hw` the convolution's
-/// output size; `a`/`b` are the tensors `load_a`/`load_b` read.
-#[allow(clippy::too_many_arguments)]
+/// The output of a product: a buffer for the kernel to fill, or the finished result when there
+/// is nothing to compute.
+pub(super) enum Output {
+    Fill(WgpuStorage),
+    Done(WgpuStorage),
+}
+
+/// The output of the product `geo` with `out_len` elements: done when it is empty, or zeros
+/// when the reduction is (a 0-channel input).
+pub(super) fn output(ctx: &Context, dtype: DType, geo: &Geometry, out_len: usize) -> Result<Output> {
+    if out_len > 0 && geo.mnk[2] == 0 {
+        return Ok(Output::Done(super::layout_ops::full(ctx, dtype, out_len, 0.0)?));
+    }
+    let out = WgpuStorage::alloc(ctx, dtype, out_len)?;
+    Ok(if out_len == 0 {
+        Output::Done(out)
+    } else {
+        Output::Fill(out)
+    })
+}
+
+/// `groups`, or an error naming `op` when the device's grid cannot hold them.
+pub(super) fn checked_groups(ctx: &Context, op: &str, geo: &Geometry, groups: [u32; 3]) -> Result<[u32; 3]> {
+    let max = ctx.limits.max_compute_workgroups_per_dimension;
+    if groups.iter().any(|&g| g > max) {
+        let [m, cols, _] = geo.mnk;
+        return Err(Error::Device(format!(
+            "wgpu: {op} as a {m} × {cols} product needs more workgroups than the device's {max} per dimension"
+        )));
+    }
+    Ok(groups)
+}
+
+/// Launches the implicit product `geo`; `a`/`b` are the tensors `load_a`/`load_b` read.
 fn run(
     ctx: &Context,
     gemm: Gemm,
+    geo: Geometry,
     a: (&WgpuStorage, &Layout),
     b: (&WgpuStorage, &Layout),
-    x_shape: [usize; 4],
-    cout: usize,
-    out_hw: [usize; 2],
-    kernel_hw: [usize; 2],
     p: &Conv2dParams,
     out_len: usize,
 ) -> Result<WgpuStorage> {
     let dtype = a.0.dtype;
-    let out = WgpuStorage::alloc(ctx, dtype, out_len)?;
-    let [m, cols, k] = gemm.mnk;
-    if out_len == 0 {
-        return Ok(out);
-    }
-    if k == 0 {
-        return super::layout_ops::full(ctx, dtype, out_len, 0.0);
-    }
-    let params = [
-        u32_of(m),
-        u32_of(cols),
-        u32_of(k),
-        u32_of(cout),
-        u32_of(out_hw[0]),
-        u32_of(out_hw[1]),
-        u32_of(kernel_hw[0]),
-        u32_of(kernel_hw[1]),
-        u32_of(p.stride[0]),
-        u32_of(p.stride[1]),
-        u32_of(p.padding[0]),
-        u32_of(p.padding[1]),
-        u32_of(p.dilation[0]),
-        u32_of(p.dilation[1]),
-    ];
+    let out = match output(ctx, dtype, &geo, out_len)? {
+        Output::Fill(out) => out,
+        Output::Done(done) => return Ok(done),
+    };
     let subs = [
         ("LOAD_A", gemm.load_a.to_string()),
         ("LOAD_B", gemm.load_b),
@@ -129,19 +178,14 @@ fn run(
         ("T", wgsl_type(dtype).to_string()),
     ];
     let kern = kernel(ctx, "conv_gemm", &subs, 2, THREADS)?;
-    let lay = layout_words(
-        &x_shape,
-        &params,
-        &[(a.1.offset(), a.1.strides()), (b.1.offset(), b.1.strides())],
-    );
-    let groups = [u32_of(cols).div_ceil(BLOCK), u32_of(m).div_ceil(BLOCK), 1];
-    let max = ctx.limits.max_compute_workgroups_per_dimension;
-    if groups[0] > max || groups[1] > max {
-        return Err(Error::Device(format!(
-            "wgpu: {} as a {m} × {cols} product needs more workgroups than the device's {max} per dimension",
-            gemm.op
-        )));
-    }
+    let lay = geo.words(p, a.1, b.1);
+    let [m, cols, _] = geo.mnk;
+    let groups = checked_groups(
+        ctx,
+        gemm.op,
+        &geo,
+        [u32_of(cols).div_ceil(BLOCK), u32_of(m).div_ceil(BLOCK), 1],
+    )?;
     launch(ctx, &kern, &lay, &[a.0.buffer(), b.0.buffer()], out.buffer(), groups);
     Ok(out)
 }
@@ -152,6 +196,7 @@ fn x_dims(l: &Layout) -> [usize; 4] {
 
 pub(crate) fn conv2d(
     ctx: &Context,
+    family: Family,
     x: &WgpuStorage,
     xl: &Layout,
     w: &WgpuStorage,
@@ -164,12 +209,22 @@ pub(crate) fn conv2d(
     let [oh, ow] = p
         .output_size([xs[2], xs[3]], [kh, kw])
         .expect("conv2d: geometry checked by the front end");
+    let geo = Geometry {
+        x_shape: xs,
+        mnk: [cout, xs[0] * oh * ow, xs[1] * kh * kw],
+        cout,
+        out_hw: [oh, ow],
+        kernel_hw: [kh, kw],
+    };
+    let len = xs[0] * cout * oh * ow;
+    if let Family::Lanes = family {
+        return conv_lanes::run(ctx, Direction::Forward, geo, (w, wl), (x, xl), p, len);
+    }
     if !blocked(cout, xs[0] * oh * ow) {
         return conv_direct::conv2d(ctx, x, xl, w, wl, p);
     }
     let gemm = Gemm {
         op: "conv2d",
-        mnk: [cout, xs[0] * oh * ow, xs[1] * kh * kw],
         load_a: FWD_A,
         load_b: x_tap(
             SPLIT_K_BY_TAPS,
@@ -180,12 +235,13 @@ pub(crate) fn conv2d(
         ),
         store: FWD_STORE,
     };
-    let len = xs[0] * cout * oh * ow;
-    run(ctx, gemm, (w, wl), (x, xl), xs, cout, [oh, ow], [kh, kw], p, len)
+    run(ctx, gemm, geo, (w, wl), (x, xl), p, len)
 }
 
+#[allow(clippy::too_many_arguments)] // the backend method's arguments and the family
 pub(crate) fn conv2d_input_grad(
     ctx: &Context,
+    family: Family,
     g: &WgpuStorage,
     gl: &Layout,
     w: &WgpuStorage,
@@ -197,22 +253,33 @@ pub(crate) fn conv2d_input_grad(
     let (n, cout, oh, ow) = (gl.shape()[0], gl.shape()[1], gl.shape()[2], gl.shape()[3]);
     let (cin, kh, kw) = (wl.shape()[1], wl.shape()[2], wl.shape()[3]);
     let xs = [n, cin, input_hw[0], input_hw[1]];
+    let geo = Geometry {
+        x_shape: xs,
+        mnk: [cin, n * input_hw[0] * input_hw[1], cout * kh * kw],
+        cout,
+        out_hw: [oh, ow],
+        kernel_hw: [kh, kw],
+    };
+    let len = xs.iter().product();
+    if let Family::Lanes = family {
+        return conv_lanes::run(ctx, Direction::InputGrad, geo, (w, wl), (g, gl), p, len);
+    }
     if !blocked(cin, n * input_hw[0] * input_hw[1]) {
         return conv_direct::conv2d_input_grad(ctx, g, gl, w, wl, p, input_hw);
     }
     let gemm = Gemm {
         op: "conv2d_input_grad",
-        mnk: [cin, n * input_hw[0] * input_hw[1], cout * kh * kw],
         load_a: IN_A,
         load_b: IN_B.to_string(),
         store: IN_STORE,
     };
-    let len = xs.iter().product();
-    run(ctx, gemm, (w, wl), (g, gl), xs, cout, [oh, ow], [kh, kw], p, len)
+    run(ctx, gemm, geo, (w, wl), (g, gl), p, len)
 }
 
+#[allow(clippy::too_many_arguments)] // the backend method's arguments and the family
 pub(crate) fn conv2d_weight_grad(
     ctx: &Context,
+    family: Family,
     x: &WgpuStorage,
     xl: &Layout,
     g: &WgpuStorage,
@@ -224,12 +291,22 @@ pub(crate) fn conv2d_weight_grad(
     let xs = x_dims(xl);
     let (cout, oh, ow) = (gl.shape()[1], gl.shape()[2], gl.shape()[3]);
     let [kh, kw] = kernel_hw;
+    let geo = Geometry {
+        x_shape: xs,
+        mnk: [cout, xs[1] * kh * kw, xs[0] * oh * ow],
+        cout,
+        out_hw: [oh, ow],
+        kernel_hw,
+    };
+    let len = cout * xs[1] * kh * kw;
+    if let Family::Lanes = family {
+        return conv_lanes::run(ctx, Direction::WeightGrad, geo, (g, gl), (x, xl), p, len);
+    }
     if !blocked(cout, xs[1] * kh * kw) {
         return conv_direct::conv2d_weight_grad(ctx, x, xl, g, gl, p, kernel_hw);
     }
     let gemm = Gemm {
         op: "conv2d_weight_grad",
-        mnk: [cout, xs[1] * kh * kw, xs[0] * oh * ow],
         load_a: WGT_A,
         load_b: x_tap(
             "let ohw = g.oh * g.ow;
@@ -243,6 +320,5 @@ pub(crate) fn conv2d_weight_grad(
         ),
         store: WGT_STORE,
     };
-    let len = cout * xs[1] * kh * kw;
-    run(ctx, gemm, (g, gl), (x, xl), xs, cout, [oh, ow], kernel_hw, p, len)
+    run(ctx, gemm, geo, (g, gl), (x, xl), p, len)
 }

@@ -1,7 +1,9 @@
-//! Batched, strided matrix product: 16 × 16 threads per workgroup, each computing a 4 × 4
-//! register block of a 64 × 64 output block.
+//! Batched, strided matrix product: on GPUs 16 × 16 threads per workgroup, each computing a
+//! 4 × 4 register block of a 64 × 64 output block; on software adapters `matmul_lanes`.
 
 use super::context::Context;
+use super::lanes::Family;
+use super::matmul_lanes;
 use super::pipelines::{kernel, launch, layout_words, u32_of};
 use super::{arithmetic, wgsl_type, WgpuStorage};
 use crate::{Error, Layout, Result};
@@ -10,7 +12,14 @@ use crate::{Error, Layout, Result};
 const THREADS: u32 = 16;
 const BLOCK: u32 = 64;
 
-pub(crate) fn matmul(ctx: &Context, a: &WgpuStorage, al: &Layout, b: &WgpuStorage, bl: &Layout) -> Result<WgpuStorage> {
+pub(crate) fn matmul(
+    ctx: &Context,
+    family: Family,
+    a: &WgpuStorage,
+    al: &Layout,
+    b: &WgpuStorage,
+    bl: &Layout,
+) -> Result<WgpuStorage> {
     assert!(
         a.dtype == b.dtype && a.dtype.is_float(),
         "matmul: expected two float tensors of one dtype, got {} and {}",
@@ -26,6 +35,10 @@ pub(crate) fn matmul(ctx: &Context, a: &WgpuStorage, al: &Layout, b: &WgpuStorag
     }
     if k == 0 {
         return super::layout_ops::full(ctx, a.dtype, batch * m * n, 0.0);
+    }
+    if let Family::Lanes = family {
+        matmul_lanes::matmul_into(ctx, (a, al), (b, bl), &out)?;
+        return Ok(out);
     }
     let max = ctx.limits.max_compute_workgroups_per_dimension;
     if batch as u64 > max as u64 {

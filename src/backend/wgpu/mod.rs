@@ -11,10 +11,15 @@ mod channel;
 mod context;
 mod conv;
 mod conv_direct;
+mod conv_lanes;
 mod elementwise;
+#[cfg(test)]
+mod family_tests;
 mod index;
+mod lanes;
 mod layout_ops;
 mod matmul;
+mod matmul_lanes;
 mod maxpool;
 mod pipelines;
 mod pool;
@@ -354,22 +359,26 @@ impl BackendStorage for WgpuStorage {
     }
 
     fn matmul(&self, layout: &Layout, rhs: &Self, rl: &Layout) -> Result<Self> {
-        context::with("matmul", |ctx| matmul::matmul(ctx, self, layout, rhs, rl))
+        context::with("matmul", |ctx| {
+            matmul::matmul(ctx, lanes::Family::of(ctx), self, layout, rhs, rl)
+        })
     }
 
     fn conv2d(&self, layout: &Layout, w: &Self, wl: &Layout, p: &Conv2dParams) -> Result<Self> {
-        context::with("conv2d", |ctx| conv::conv2d(ctx, self, layout, w, wl, p))
+        context::with("conv2d", |ctx| {
+            conv::conv2d(ctx, lanes::Family::of(ctx), self, layout, w, wl, p)
+        })
     }
 
     fn conv2d_input_grad(&self, l: &Layout, w: &Self, wl: &Layout, p: &Conv2dParams, hw: [usize; 2]) -> Result<Self> {
         context::with("conv2d_input_grad", |ctx| {
-            conv::conv2d_input_grad(ctx, self, l, w, wl, p, hw)
+            conv::conv2d_input_grad(ctx, lanes::Family::of(ctx), self, l, w, wl, p, hw)
         })
     }
 
     fn conv2d_weight_grad(&self, l: &Layout, g: &Self, gl: &Layout, p: &Conv2dParams, k: [usize; 2]) -> Result<Self> {
         context::with("conv2d_weight_grad", |ctx| {
-            conv::conv2d_weight_grad(ctx, self, l, g, gl, p, k)
+            conv::conv2d_weight_grad(ctx, lanes::Family::of(ctx), self, l, g, gl, p, k)
         })
     }
 

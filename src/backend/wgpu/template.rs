@@ -4,7 +4,8 @@
 
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
-/// The embedded source of shader `name` (a file `shaders/{name}.wgsl`).
+/// The embedded source of shader `name` (a file `shaders/{name}.wgsl`, after the shared parts
+/// it uses).
 fn source(name: &str) -> &'static str {
     match name {
         "copy" => include_str!("../../../shaders/copy.wgsl"),
@@ -20,7 +21,30 @@ fn source(name: &str) -> &'static str {
         "gather" => include_str!("../../../shaders/gather.wgsl"),
         "index_select" => include_str!("../../../shaders/index_select.wgsl"),
         "scatter_add" => include_str!("../../../shaders/scatter_add.wgsl"),
-        "conv_gemm" => include_str!("../../../shaders/conv_gemm.wgsl"),
+        "conv_gemm" => concat!(
+            include_str!("../../../shaders/conv_geometry.wgsl"),
+            include_str!("../../../shaders/conv_gemm.wgsl")
+        ),
+        "matmul_lanes" => concat!(
+            include_str!("../../../shaders/lanes.wgsl"),
+            include_str!("../../../shaders/matmul_lanes.wgsl")
+        ),
+        "conv_lanes_forward" => concat!(
+            include_str!("../../../shaders/conv_geometry.wgsl"),
+            include_str!("../../../shaders/lanes.wgsl"),
+            include_str!("../../../shaders/conv_lanes_forward.wgsl")
+        ),
+        "conv_lanes_input_grad" => concat!(
+            include_str!("../../../shaders/conv_geometry.wgsl"),
+            include_str!("../../../shaders/lanes.wgsl"),
+            include_str!("../../../shaders/conv_lanes_input_grad.wgsl")
+        ),
+        "conv_lanes_weight_grad" => concat!(
+            include_str!("../../../shaders/conv_geometry.wgsl"),
+            include_str!("../../../shaders/lanes.wgsl"),
+            include_str!("../../../shaders/conv_lanes_weight_grad.wgsl")
+        ),
+        "conv_lanes_split_sum" => include_str!("../../../shaders/conv_lanes_split_sum.wgsl"),
         "conv2d" => include_str!("../../../shaders/conv2d.wgsl"),
         "conv2d_input_grad" => include_str!("../../../shaders/conv2d_input_grad.wgsl"),
         "conv2d_weight_grad" => include_str!("../../../shaders/conv2d_weight_grad.wgsl"),
