@@ -14,6 +14,9 @@ use crate::{Layout, Result};
 /// Workgroups the weight gradient should offer the driver's threads at least, reached by
 /// splitting its long sum over more of the batch.
 const MIN_GROUPS: usize = 16;
+/// Elements the weight gradient's partial sums may take (64 MiB of f32): a large layer (512 ×
+/// 512 × 3 × 3) gets fewer slices rather than a buffer past the binding limit.
+const PARTIAL_BUDGET: usize = 1 << 24;
 
 #[derive(Clone, Copy)]
 pub(super) enum Direction {
@@ -108,7 +111,11 @@ pub(super) fn run(
     let weight_grad = matches!(dir, Direction::WeightGrad);
     let narrow = if weight_grad { cols < 8 } else { cols < MAX_COLUMNS * 8 };
     let (quads, columns) = block_shape(rows, narrow);
-    let lanes = lanes_for(if weight_grad { batch } else { cols.div_ceil(columns) });
+    let lanes = lanes_for(if weight_grad {
+        batch.min(PARTIAL_BUDGET / out_len)
+    } else {
+        cols.div_ceil(columns)
+    });
     let subs = block(lines, quads, columns, wgsl_type(dtype));
     let kern = kernel(ctx, lines.shader, &subs, 2, lanes as u32)?;
     let lay = geo.words(p, a.1, b.1);
@@ -130,6 +137,7 @@ pub(super) fn run(
     let z = MIN_GROUPS
         .div_ceil(col_groups * rows_groups)
         .min(batch.div_ceil(lanes))
+        .min(PARTIAL_BUDGET / (lanes * out_len))
         .max(1);
     let grid = [u32_of(col_groups), u32_of(rows_groups), u32_of(z)];
     let grid = checked_groups(ctx, lines.op, &geo, grid)?;

@@ -220,10 +220,10 @@ fn both_kernel_families_match_the_cpu() {
             std::env::var("LEARNLOSS_REQUIRE_WGPU").as_deref() != Ok("1"),
             "LEARNLOSS_REQUIRE_WGPU=1 but wgpu is unavailable: {e}"
         );
-        println!("skipping the conv kernel families test: {e}");
+        println!("skipping the kernel families test: {e}");
         return;
     }
-    context::with("conv families test", |ctx| {
+    context::with("kernel families test", |ctx| {
         for family in [Family::Lanes, Family::Tiled] {
             check_matmul(ctx, family)?;
             for c in cases() {
