@@ -10,7 +10,7 @@ use super::WgpuStorage;
 use super::{conv, matmul};
 use crate::backend::cpu::CpuStorage;
 use crate::backend::{BackendStorage, Conv2dParams};
-use crate::{Layout, Result};
+use crate::{DType, Layout, Result};
 
 /// Deterministic values in [-1, 1) (no RNG needed: the kernels only have to agree).
 fn values(n: usize, seed: u64) -> Vec<f32> {
@@ -100,8 +100,13 @@ fn cases() -> Vec<Case> {
 
 /// A tensor of `shape` as stored and the layout to read it by: contiguous, or stored with its
 /// last two dims swapped and read through a transposed view.
-fn operand(shape: &[usize], seed: u64, transposed: bool) -> (CpuStorage, Layout) {
-    let data = CpuStorage::F32(values(shape.iter().product(), seed));
+fn operand(shape: &[usize], seed: u64, transposed: bool, dtype: DType) -> (CpuStorage, Layout) {
+    let v = values(shape.iter().product(), seed);
+    let data = match dtype {
+        DType::F32 => CpuStorage::F32(v),
+        DType::F64 => CpuStorage::F64(v.into_iter().map(f64::from).collect()),
+        other => panic!("no {other} operands here"),
+    };
     if !transposed {
         return (data, Layout::contiguous(shape));
     }
@@ -113,22 +118,27 @@ fn operand(shape: &[usize], seed: u64, transposed: bool) -> (CpuStorage, Layout)
     (data, Layout::contiguous(&stored).permute(&perm))
 }
 
-fn host(s: &WgpuStorage, l: &Layout) -> Vec<f32> {
-    match &s.to_cpu(l).unwrap() {
-        CpuStorage::F32(v) => v.clone(),
-        other => panic!("expected f32, got {}", other.dtype()),
+/// A float storage's values, widened to f64.
+fn widened(s: &CpuStorage) -> Vec<f64> {
+    match s {
+        CpuStorage::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        CpuStorage::F64(v) => v.clone(),
+        other => panic!("expected a float storage, got {}", other.dtype()),
     }
 }
 
+fn host(s: &WgpuStorage, l: &Layout) -> Vec<f64> {
+    widened(&s.to_cpu(l).unwrap())
+}
+
 /// Each element of `got` against `want`, both sums of `terms` products of values in [-1, 1):
-/// f32 round-off grows with the square root of the length (in either summation order), a
-/// wrong index is off by about one term.
-fn assert_close(what: &str, family: Family, terms: usize, want: &CpuStorage, got: &[f32]) {
-    let CpuStorage::F32(want) = want else {
-        panic!("expected f32")
-    };
+/// round-off grows with the square root of the length (in either summation order), a wrong
+/// index is off by about one term.
+fn assert_close(what: &str, family: Family, terms: usize, want: &CpuStorage, got: &[f64]) {
+    let eps = if want.dtype() == DType::F32 { 2e-5 } else { 1e-12 };
+    let want = widened(want);
     assert_eq!(want.len(), got.len(), "{what} ({family:?}): lengths differ");
-    let tol = 2e-5 * (terms as f32).sqrt().max(1.0);
+    let tol = eps * (terms as f64).sqrt().max(1.0);
     for (i, (w, g)) in want.iter().zip(got).enumerate() {
         assert!(
             (w - g).abs() <= tol * w.abs().max(1.0),
@@ -137,15 +147,12 @@ fn assert_close(what: &str, family: Family, terms: usize, want: &CpuStorage, got
     }
 }
 
-fn check(ctx: &Context, family: Family, c: &Case) -> Result<()> {
-    let (x, xl) = operand(&c.x, 1, c.transposed);
-    let (w, wl) = operand(&c.w, 2, c.transposed);
+fn check(ctx: &Context, family: Family, dtype: DType, c: &Case) -> Result<()> {
+    let (x, xl) = operand(&c.x, 1, c.transposed, dtype);
+    let (w, wl) = operand(&c.w, 2, c.transposed, dtype);
     let [oh, ow] = c.p.output_size([c.x[2], c.x[3]], [c.w[2], c.w[3]]).unwrap();
     let y_shape = [c.x[0], c.w[0], oh, ow];
-    let (g, gl) = (
-        CpuStorage::F32(values(y_shape.iter().product(), 3)),
-        Layout::contiguous(&y_shape),
-    );
+    let (g, gl) = operand(&y_shape, 3, false, dtype);
     let (dx, dw, dg) = (
         WgpuStorage::upload(ctx, &x)?,
         WgpuStorage::upload(ctx, &w)?,
@@ -186,7 +193,7 @@ fn check(ctx: &Context, family: Family, c: &Case) -> Result<()> {
 
 /// `[batch, m, k] · [batch, k, n]`, contiguous or read through transposed views: more columns
 /// than rows, fewer (the lanes kernel's transposed product), a long sum, one element.
-fn check_matmul(ctx: &Context, family: Family) -> Result<()> {
+fn check_matmul(ctx: &Context, family: Family, dtype: DType) -> Result<()> {
     for (batch, m, k, n) in [
         (2, 5, 300, 3),
         (1, 37, 19, 130),
@@ -195,8 +202,8 @@ fn check_matmul(ctx: &Context, family: Family) -> Result<()> {
         (2, 33, 40, 70),
     ] {
         for transposed in [false, true] {
-            let (a, al) = operand(&[batch, m, k], 4, transposed);
-            let (b, bl) = operand(&[batch, k, n], 5, transposed);
+            let (a, al) = operand(&[batch, m, k], 4, transposed, dtype);
+            let (b, bl) = operand(&[batch, k, n], 5, transposed, dtype);
             let (da, db) = (WgpuStorage::upload(ctx, &a)?, WgpuStorage::upload(ctx, &b)?);
             let got = matmul::matmul(ctx, family, &da, &al, &db, &bl)?;
             let want = a.matmul(&al, &b, &bl)?;
@@ -224,10 +231,18 @@ fn both_kernel_families_match_the_cpu() {
         return;
     }
     context::with("kernel families test", |ctx| {
-        for family in [Family::Lanes, Family::Tiled] {
-            check_matmul(ctx, family)?;
-            for c in cases() {
-                check(ctx, family, &c)?;
+        // f64 where the adapter has SHADER_F64 (lavapipe has; llvmpipe's GL has not).
+        let dtypes = if ctx.f64 {
+            vec![DType::F32, DType::F64]
+        } else {
+            vec![DType::F32]
+        };
+        for dtype in dtypes {
+            for family in [Family::Lanes, Family::Tiled] {
+                check_matmul(ctx, family, dtype)?;
+                for c in cases() {
+                    check(ctx, family, dtype, &c)?;
+                }
             }
         }
         Ok(())
