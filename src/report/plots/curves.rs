@@ -5,7 +5,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use super::super::metrics::EpochRecord;
-use super::util::{band_over_runs, color, draw_legend, range, tick, Band};
+use super::util::{band_over_runs, color, draw_legend, linear_ticks, range, tick, Band};
 use super::{render, Area, DrawResult, Plot, FONT};
 use crate::Result;
 
@@ -51,7 +51,18 @@ fn panel(area: &Area, title: &str, y_desc: &str, bands: &[Band], scale: Scale, r
     match scale {
         Scale::Linear => {
             let (y_lo, y_hi) = range(ys, 0.05);
-            panel_on(area, title, y_desc, bands, scale, rising, x_lo..x_hi, y_lo..y_hi)
+            let y_tick = linear_ticks(y_lo, y_hi);
+            panel_on(
+                area,
+                title,
+                y_desc,
+                bands,
+                scale,
+                rising,
+                x_lo..x_hi,
+                y_lo..y_hi,
+                &y_tick,
+            )
         }
         Scale::Log { floor } => {
             let (mut y_lo, mut y_hi) = range(ys.iter().map(|v| v.log10()), 0.05);
@@ -60,7 +71,9 @@ fn panel(area: &Area, title: &str, y_desc: &str, bands: &[Band], scale: Scale, r
             }
             let (lo, hi) = (10f64.powf(y_lo), 10f64.powf(y_hi));
             let y = (lo..hi).log_scale().with_key_points(log_ticks(lo, hi));
-            panel_on(area, title, y_desc, bands, scale, rising, x_lo..x_hi, y)
+            panel_on(area, title, y_desc, bands, scale, rising, x_lo..x_hi, y, &|v: &f64| {
+                tick(*v)
+            })
         }
     }
 }
@@ -97,6 +110,7 @@ fn panel_on<Y>(
     rising: Rising,
     x: std::ops::Range<f64>,
     y: Y,
+    y_tick: &dyn Fn(&f64) -> String,
 ) -> DrawResult
 where
     Y: AsRangedCoord<Value = f64>,
@@ -119,7 +133,7 @@ where
                 String::new()
             }
         })
-        .y_label_formatter(&|v| tick(*v))
+        .y_label_formatter(y_tick)
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
         .draw()?;

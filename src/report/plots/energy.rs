@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 
 use super::super::metrics::RunResult;
-use super::util::{color, draw_legend, range, tick};
+use super::util::{color, draw_legend, linear_ticks, range, tick};
 use super::{render, Plot, FONT};
 use crate::Result;
 
@@ -52,8 +52,8 @@ pub fn energy_curves(runs: &[RunResult]) -> Result<Option<Plot>> {
             .configure_mesh()
             .x_desc("p_true (probability of the true class)")
             .y_desc("E")
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
+            .x_label_formatter(&linear_ticks(x_lo, x_hi))
+            .y_label_formatter(&linear_ticks(y_lo, y_hi))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()?;

@@ -79,7 +79,35 @@ pub(crate) fn range(values: impl IntoIterator<Item = f64>, pad: f64) -> (f64, f6
     (lo - pad * span, hi + pad * span)
 }
 
-/// Short tick text: plain decimals in a readable range, scientific notation outside it.
+/// Tick text for a linear axis over `[lo, hi]`: as many decimals as neighbouring labels need to
+/// differ. plotters puts at most ten key points on an axis, so they are at least a tenth of the
+/// span apart: an axis over 0.804–0.808 reads 0.8040, 0.8045, … (with [`tick`]'s three decimals
+/// it read 0.804, 0.804, 0.805, 0.805). Scientific notation outside [1e-3, 1e4), with as many
+/// significant digits as the spacing needs.
+pub(crate) fn linear_ticks(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
+    let step = (hi - lo).abs() / 10.0;
+    let resolved = step > 0.0 && step.is_finite();
+    let places = if resolved {
+        (-step.log10()).ceil().clamp(0.0, 12.0) as usize
+    } else {
+        3
+    };
+    move |&v| {
+        let a = v.abs();
+        if a == 0.0 || (1e-3..1e4).contains(&a) {
+            return format!("{v:.places$}");
+        }
+        let digits = if resolved {
+            (a.log10().floor() - step.log10().floor()).clamp(1.0, 12.0) as usize
+        } else {
+            1
+        };
+        format!("{v:.digits$e}")
+    }
+}
+
+/// Short tick text: plain decimals in a readable range, scientific notation outside it (log
+/// axes, whose ticks are 1-2-5 per decade, and single values in labels).
 pub(crate) fn tick(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 {
@@ -109,4 +137,37 @@ where
         .label_font((FONT, 14))
         .draw()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linear_ticks;
+    use plotters::coord::ranged1d::Ranged;
+    use plotters::coord::types::RangedCoordf64;
+
+    /// The labels of the key points plotters draws on a linear axis (ten by default) differ
+    /// from one another, on narrow, wide, tiny and large ranges.
+    #[test]
+    fn linear_tick_labels_tell_neighbours_apart() {
+        for (lo, hi) in [
+            (0.804, 0.808),
+            (0.0, 1.0),
+            (0.3, 0.31),
+            (1e-5, 3e-5),
+            (1234.5, 1234.9),
+            (-2.5e5, 2.5e5),
+            (0.99995, 1.00005),
+        ] {
+            let coord: RangedCoordf64 = (lo..hi).into();
+            let points = coord.key_points(10);
+            assert!(points.len() >= 2, "{lo}..{hi}: {points:?}");
+            let label = linear_ticks(lo, hi);
+            let labels: Vec<String> = points.iter().map(&label).collect();
+            for pair in labels.windows(2) {
+                assert_ne!(pair[0], pair[1], "{lo}..{hi}: {labels:?}");
+            }
+        }
+        // The case: E over 0.804-0.808 was labelled 0.804, 0.804, 0.805, 0.805.
+        assert_eq!(linear_ticks(0.804, 0.808)(&0.8045), "0.8045");
+    }
 }
