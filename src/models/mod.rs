@@ -1,12 +1,20 @@
-//! The seed's two classifiers, built from `nn` layers as flat `Sequential`s so that their
-//! parameter names (`0.weight`, `1.running_mean`, …) are those of the same `nn.Sequential` in
-//! PyTorch, and a checkpoint loads into it directly.
+//! The classifiers, built from `nn` layers as `Sequential`s so that their parameter names
+//! (`0.weight`, `1.running_mean`, `convolutions.4.0.conv1.weight`, …) are those of the same
+//! PyTorch module, and a checkpoint loads into it directly: the seed's two CNNs, and
+//! torchvision's ResNet-18 under the multi-label head (DESIGN §9).
 
 mod baseline;
 mod classifier;
+mod resnet;
+mod torchvision_weights;
 
 pub use baseline::{baseline_cnn, BaselineConfig};
 pub use classifier::{learnable_classifier, ClassifierConfig, PROBABILITY_FLOOR};
+pub use resnet::{
+    multilabel_resnet18, resnet18_backbone, resnet18_backbone_with_width, BasicBlock, MultiLabelConfig,
+    RESNET18_CHILDREN, RESNET18_FEATURES, RESNET18_WIDTH,
+};
+pub use torchvision_weights::{load_torchvision_resnet18, torchvision_to_backbone_name};
 
 /// An image batch's shape without the batch dim: channels, height, width.
 pub type ImageShape = [usize; 3];

@@ -9,6 +9,7 @@ mod layers;
 mod losses;
 mod nn;
 mod reductions;
+mod resnet;
 mod views;
 
 use learnloss::check::{gradcheck, gradgradcheck};
