@@ -10,13 +10,14 @@
 
 use crate::{Error, Result};
 
-/// Precision, recall, F1 and support of one class.
+/// Precision, recall, F1 and support of one class (or of one label of multi-label data, see
+/// [`multilabel`](crate::report::multilabel)).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClassScores {
     pub precision: f64,
     pub recall: f64,
     pub f1: f64,
-    /// Number of samples whose true class is this one.
+    /// Number of samples whose true class is this one (that carry the label).
     pub support: usize,
 }
 
@@ -51,24 +52,32 @@ pub fn per_class_scores(y_true: &[usize], y_pred: &[usize], n_classes: usize) ->
     Ok(scores_from_counts(&counts))
 }
 
+impl ClassScores {
+    /// The scores of a class (or of one label of multi-label data) from its true positives,
+    /// its number of true samples (`support`) and of predicted samples, as scikit-learn's
+    /// `precision_recall_fscore_support` divides them.
+    pub(crate) fn from_counts(tp: usize, support: usize, predicted: usize) -> ClassScores {
+        ClassScores {
+            precision: ratio(tp as f64, predicted as f64),
+            recall: ratio(tp as f64, support as f64),
+            f1: ratio(2.0 * tp as f64, (support + predicted) as f64),
+            support,
+        }
+    }
+}
+
 fn scores_from_counts(counts: &[Vec<usize>]) -> Vec<ClassScores> {
     (0..counts.len())
         .map(|c| {
-            let tp = counts[c][c];
             let support: usize = counts[c].iter().sum();
             let predicted: usize = counts.iter().map(|row| row[c]).sum();
-            ClassScores {
-                precision: ratio(tp as f64, predicted as f64),
-                recall: ratio(tp as f64, support as f64),
-                f1: ratio(2.0 * tp as f64, (support + predicted) as f64),
-                support,
-            }
+            ClassScores::from_counts(counts[c][c], support, predicted)
         })
         .collect()
 }
 
 /// `num / den`, or 0.0 when `den` is 0 (scikit-learn's `zero_division="warn"`).
-fn ratio(num: f64, den: f64) -> f64 {
+pub(crate) fn ratio(num: f64, den: f64) -> f64 {
     if den == 0.0 {
         0.0
     } else {
@@ -107,13 +116,13 @@ pub(crate) fn numpy_sum(a: &[f64]) -> f64 {
 }
 
 /// Unweighted mean as `np.mean`.
-fn mean(values: &[f64]) -> f64 {
+pub(crate) fn mean(values: &[f64]) -> f64 {
     numpy_sum(values) / values.len() as f64
 }
 
 /// Support-weighted mean as `np.average(values, weights=support)`, falling back to the plain
 /// mean when every weight is zero, as scikit-learn's `_nanaverage` does.
-fn weighted_mean(values: &[f64], support: &[usize]) -> f64 {
+pub(crate) fn weighted_mean(values: &[f64], support: &[usize]) -> f64 {
     let total: usize = support.iter().sum();
     if total == 0 {
         return mean(values);
@@ -144,19 +153,10 @@ pub fn classification_report(
     let counts = confusion_matrix(y_true, y_pred, n_classes)?;
     let scores = scores_from_counts(&counts);
 
-    let name_width = class_names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-    let width = name_width.max("weighted avg".len()).max(digits);
-    let d = digits;
-
-    let mut out = format!(
-        "{:>width$}  {:>9} {:>9} {:>9} {:>9}\n\n",
-        "", "precision", "recall", "f1-score", "support"
-    );
-    let row = |name: &str, p: f64, r: f64, f: f64, s: usize| {
-        format!("{name:>width$}  {p:>9.d$} {r:>9.d$} {f:>9.d$} {s:>9}\n")
-    };
+    let layout = ReportLayout::new(class_names, digits);
+    let mut out = layout.header();
     for (name, s) in class_names.iter().zip(&scores) {
-        out += &row(name, s.precision, s.recall, s.f1, s.support);
+        out += &layout.row(name, s.precision, s.recall, s.f1, s.support);
     }
     out.push('\n');
 
@@ -164,14 +164,14 @@ pub fn classification_report(
     let n = y_true.len();
     let tp: usize = (0..n_classes).map(|c| counts[c][c]).sum();
     let accuracy = ratio(2.0 * tp as f64, 2.0 * n as f64);
-    out += &format!("{:>width$}  {:>9} {:>9} {accuracy:>9.d$} {n:>9}\n", "accuracy", "", "");
+    out += &layout.accuracy_row(accuracy, n);
 
     let precision: Vec<f64> = scores.iter().map(|s| s.precision).collect();
     let recall: Vec<f64> = scores.iter().map(|s| s.recall).collect();
     let f1: Vec<f64> = scores.iter().map(|s| s.f1).collect();
-    out += &row("macro avg", mean(&precision), mean(&recall), mean(&f1), n);
+    out += &layout.row("macro avg", mean(&precision), mean(&recall), mean(&f1), n);
     let support: Vec<usize> = scores.iter().map(|s| s.support).collect();
-    out += &row(
+    out += &layout.row(
         "weighted avg",
         weighted_mean(&precision, &support),
         weighted_mean(&recall, &support),
@@ -179,6 +179,46 @@ pub fn classification_report(
         n,
     );
     Ok(out)
+}
+
+/// The columns of scikit-learn's report text, shared by the multiclass and the multi-label
+/// report: names right-aligned to the longest name or "weighted avg" (or `digits`, if
+/// wider), then four 9-wide columns, floats with `digits` decimals.
+pub(crate) struct ReportLayout {
+    width: usize,
+    digits: usize,
+}
+
+impl ReportLayout {
+    /// Python pads by code points, as Rust's `{:>width$}` pads by `char`s.
+    pub(crate) fn new(names: &[String], digits: usize) -> ReportLayout {
+        let name_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        ReportLayout {
+            width: name_width.max("weighted avg".len()).max(digits),
+            digits,
+        }
+    }
+
+    /// The column headings and the blank line under them.
+    pub(crate) fn header(&self) -> String {
+        let width = self.width;
+        format!(
+            "{:>width$}  {:>9} {:>9} {:>9} {:>9}\n\n",
+            "", "precision", "recall", "f1-score", "support"
+        )
+    }
+
+    /// One line of scores: a class, a label or an average.
+    pub(crate) fn row(&self, name: &str, precision: f64, recall: f64, f1: f64, support: usize) -> String {
+        let (width, d) = (self.width, self.digits);
+        format!("{name:>width$}  {precision:>9.d$} {recall:>9.d$} {f1:>9.d$} {support:>9}\n")
+    }
+
+    /// The multiclass report's accuracy line: the value in the f1-score column.
+    pub(crate) fn accuracy_row(&self, accuracy: f64, n: usize) -> String {
+        let (width, d) = (self.width, self.digits);
+        format!("{:>width$}  {:>9} {:>9} {accuracy:>9.d$} {n:>9}\n", "accuracy", "", "")
+    }
 }
 
 #[cfg(test)]

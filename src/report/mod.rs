@@ -1,13 +1,15 @@
 //! The reporting layer: plain Rust data in (epoch records, run results, class names), files
 //! out — metrics as CSV and JSON lines, a summary, PNG plots, classification reports and one
 //! self-contained HTML page. It knows nothing about tensors, so reports can be regenerated
-//! from a run folder alone (`learnloss report DIR` calls [`regenerate`]).
+//! from a run folder alone (`learnloss report DIR` calls [`regenerate`]). [`multilabel`]
+//! holds scikit-learn's metrics and report for multi-label outputs.
 
 mod atomic;
 pub mod classification_report;
 pub mod html;
 pub mod metrics;
 pub mod metrics_io;
+pub mod multilabel;
 pub mod plots;
 mod serde_float;
 
@@ -17,6 +19,10 @@ pub use atomic::write_atomic;
 pub use classification_report::{classification_report, confusion_matrix, per_class_scores, ClassScores};
 pub use html::MethodReport;
 pub use metrics::{summarize, EpochRecord, MethodSummary, RunResult, Summary};
+pub use multilabel::{
+    hamming_loss, mean_average_precision, multilabel_classification_report, multilabel_confusion_matrix,
+    subset_accuracy, ElementwiseAccuracy,
+};
 pub use plots::Plot;
 
 use crate::{Error, Result};
