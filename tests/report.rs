@@ -98,6 +98,7 @@ fn synthetic() -> ReportInputs {
                         })
                         .collect()
                 }),
+                multilabel: None,
             });
         }
     }

@@ -59,6 +59,35 @@ pub struct RunResult {
     /// points; None for methods without a learned loss.
     #[serde(with = "serde_float::option_pairs")]
     pub energy_curve: Option<Vec<(f64, f64)>>,
+    /// The test-set truth and scores of a multi-label run (`y_true`/`y_pred` are then empty);
+    /// None for single-label runs. Absent from result files written before multi-label runs
+    /// existed, which therefore still load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multilabel: Option<MultiLabelOutputs>,
+}
+
+/// What a multi-label run's test set gave: the inputs of scikit-learn's multilabel metrics
+/// (`report::multilabel`), kept whole so every metric and plot can be recomputed from
+/// `results.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MultiLabelOutputs {
+    /// K, the number of labels; both vectors are row-major N×K.
+    pub labels: usize,
+    /// Multi-hot truth (0 or 1).
+    pub y_true: Vec<u8>,
+    /// The classifier's sigmoid outputs.
+    #[serde(with = "serde_float::vec")]
+    pub scores: Vec<f64>,
+    /// A label is predicted where its score is at least this (0.5 unless `--threshold`).
+    #[serde(with = "serde_float::f64")]
+    pub threshold: f64,
+}
+
+impl MultiLabelOutputs {
+    /// The predicted multi-hot rows: `scores >= threshold`.
+    pub fn y_pred(&self) -> Vec<u8> {
+        super::multilabel::threshold(&self.scores, self.threshold)
+    }
 }
 
 /// Per-method aggregates over its runs.

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 pub use atomic::write_atomic;
 pub use classification_report::{classification_report, confusion_matrix, per_class_scores, ClassScores};
 pub use html::MethodReport;
-pub use metrics::{summarize, EpochRecord, MethodSummary, RunResult, Summary};
+pub use metrics::{summarize, EpochRecord, MethodSummary, MultiLabelOutputs, RunResult, Summary};
 pub use multilabel::{
     hamming_loss, mean_average_precision, multilabel_classification_report, multilabel_confusion_matrix,
     subset_accuracy, ElementwiseAccuracy,

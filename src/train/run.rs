@@ -148,6 +148,7 @@ pub fn train_run(
         y_true: test.y_true,
         y_pred: test.y_pred,
         energy_curve: energy,
+        multilabel: None,
     };
     append_result(&dir, &result)?;
     Ok((records, result))
