@@ -1,5 +1,6 @@
 //! An in-memory labelled image dataset and its batches.
 
+use super::pixels::{to_unit, unit_tensor};
 use crate::{DType, Device, Error, Result, Tensor};
 use std::fmt;
 
@@ -139,13 +140,7 @@ impl Dataset {
             bytes.extend_from_slice(self.image_bytes(i));
             labels.push(self.labels[i] as i64);
         }
-        let images = match dtype {
-            DType::F64 => {
-                let values: Vec<f64> = bytes.iter().map(|&b| f64::from(to_unit(b))).collect();
-                Tensor::from_vec(values, &shape, device)
-            }
-            _ => Tensor::from_vec(bytes.iter().map(|&b| to_unit(b)).collect::<Vec<f32>>(), &shape, device),
-        };
+        let images = unit_tensor(&bytes, &shape, dtype, device);
         (images, Tensor::from_vec(labels, &[indices.len()], device))
     }
 
@@ -167,11 +162,6 @@ impl Dataset {
             class_names: self.class_names.clone(),
         }
     }
-}
-
-/// `ToTensor`'s scaling of one byte, in `f32` as torchvision computes it.
-fn to_unit(b: u8) -> f32 {
-    f32::from(b) / 255.0
 }
 
 /// A summary, not the pixels: a dataset holds megabytes.

@@ -4,12 +4,13 @@
 //! ids counted from 1.
 //!
 //! Images are decoded, converted to RGB and resized to 128×128 with a bilinear filter that
-//! widens its support when shrinking, as PIL's (and so torchvision's `Resize((128, 128))`) does.
+//! widens its support when shrinking, as PIL's (and so torchvision's `Resize((128, 128))`) does
+//! (see `image_file`).
 
 use super::files::{self, candidates, locate};
+use super::image_file::{decode_square, ColourMode};
 use super::Dataset;
 use crate::{Error, Result};
-use image::imageops::FilterType;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -126,17 +127,9 @@ fn class_names(entries: &[&Entry]) -> Result<Vec<String>> {
 /// files are PNGs), as RGB, resized to 128×128, channels first.
 fn decode(path: &Path) -> Result<Vec<u8>> {
     let bytes = files::read(path)?;
-    let img = image::load_from_memory(&bytes)
+    let square = decode_square(&bytes, PET_IMAGE_SIZE, ColourMode::Rgb)
         .map_err(|e| Error::Data(format!("{}: cannot decode image: {e}", path.display())))?;
-    let rgb = image::imageops::resize(&img.to_rgb8(), PET_IMAGE_SIZE, PET_IMAGE_SIZE, FilterType::Triangle);
-    let plane = (PET_IMAGE_SIZE * PET_IMAGE_SIZE) as usize;
-    let mut chw = vec![0u8; 3 * plane];
-    for (i, px) in rgb.pixels().enumerate() {
-        for c in 0..3 {
-            chw[c * plane + i] = px.0[c];
-        }
-    }
-    Ok(chw)
+    Ok(square.chw)
 }
 
 /// The images of `entries`, decoded in parallel straight into the dataset's buffer (the full
