@@ -218,7 +218,7 @@ fn the_written_config_loads_back_and_bad_files_are_errors_naming_them() {
     use learnloss::train::{Method, TrainConfig};
     let config = TrainConfig {
         preset: Preset::Meaningful,
-        methods: vec![Method::Learnable, Method::Hinge],
+        methods: Some(vec![Method::Learnable, Method::Hinge]),
         runs: 2,
         epochs: Some(7),
         lambda: 0.3,

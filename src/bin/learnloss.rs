@@ -5,7 +5,7 @@
 use clap::{Args, Parser, Subcommand};
 use learnloss::check::{gradcheck, gradgradcheck};
 use learnloss::learnable::{Activation, BnMode, Preset, TraceDefinition, TraceMethod};
-use learnloss::train::{train, Method, Progress, TrainConfig};
+use learnloss::train::{train, Method, ModelKind, Progress, Task, TrainConfig};
 use learnloss::{grad, DType, Device, Generator, Tensor};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,26 +42,48 @@ struct TrainArgs {
     /// A TOML file with any of the settings below (keys as the flags, `_` for `-`).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// mnist, fashion-mnist, cifar10, cifar100, pet, or embedded [default: embedded]
+    /// multiclass (one class per image) or multilabel (a set of labels per image: one sigmoid
+    /// per label, BCE on multi-hot targets) [default: multiclass]
+    #[arg(long)]
+    task: Option<Task>,
+    /// mnist, fashion-mnist, cifar10, cifar100, pet, or embedded; for --task multilabel,
+    /// embedded (2×2 mosaics of the embedded subset) or folder (train.csv and test.csv in
+    /// --data-dir) [default: embedded]
     #[arg(long)]
     dataset: Option<String>,
     /// The folder holding the dataset's files (or the folder above it).
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Comma-separated: baseline, learnable, bce, ce, weighted-ce, ce-l1, nll, hinge, kl
-    /// [default: baseline,learnable]
+    /// Comma-separated: baseline, learnable, bce, ce, weighted-ce, ce-l1, nll, hinge, kl; for
+    /// --task multilabel bce and learnable [default: baseline,learnable; bce,learnable]
     #[arg(long, value_delimiter = ',')]
     methods: Option<Vec<Method>>,
+    /// The classifier every method trains: baseline-cnn, learnable-cnn or resnet18 [default:
+    /// baseline-cnn for baseline and learnable-cnn for the other methods; resnet18 for
+    /// --task multilabel]
+    #[arg(long)]
+    model: Option<ModelKind>,
+    /// A torchvision ResNet-18 state dict saved as safetensors, loaded into the ResNet-18
+    /// backbone before training (fc.* ignored; nothing is downloaded)
+    #[arg(long)]
+    pretrained: Option<PathBuf>,
+    /// Multilabel: a label is predicted where its sigmoid output is at least this [default: 0.5]
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// The side images listed by a CSV are resized to [default: 224]
+    #[arg(long)]
+    image_size: Option<u32>,
     /// Runs per method, averaged in the report [default: 3]
     #[arg(long)]
     runs: Option<usize>,
     /// [default: 20, or 10 on the embedded subset]
     #[arg(long)]
     epochs: Option<usize>,
-    /// One batch size for every method [default: 1024 learnable classifier, 128 baseline]
+    /// One batch size for every method [default: 1024 learnable classifier, 128 baseline CNN,
+    /// 32 ResNet-18]
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Adam's learning rate for every network [default: 0.001]
+    /// Adam's learning rate for every network [default: 0.0001 for ResNet-18, else 0.001]
     #[arg(long)]
     lr: Option<f64>,
     /// λ, the weight on the loss network's penalties [default: 0.1]
@@ -125,10 +147,11 @@ impl TrainArgs {
             )*};
         }
         set!(
+            task,
             dataset,
-            methods,
             runs,
-            lr,
+            threshold,
+            image_size,
             lambda,
             preset,
             trace_method,
@@ -146,7 +169,18 @@ impl TrainArgs {
                 }
             )*};
         }
-        set_opt!(data_dir, epochs, batch_size, trace, lossnet_activation, lossnet_bn);
+        set_opt!(
+            data_dir,
+            methods,
+            model,
+            pretrained,
+            lr,
+            epochs,
+            batch_size,
+            trace,
+            lossnet_activation,
+            lossnet_bn
+        );
         Ok(c)
     }
 }

@@ -2,7 +2,7 @@
 //! command-line flags on top (flags win). Every run writes the resolved configuration beside its
 //! results as `config.toml`, which loads back with `--config`.
 
-use super::Method;
+use super::{Method, ModelKind, Task};
 use crate::data::DatasetKind;
 use crate::learnable::{Activation, BnMode, LossNetworkConfig, ObjectiveConfig, Preset, TraceDefinition, TraceMethod};
 use crate::{DType, Device, Error, Result};
@@ -20,18 +20,35 @@ pub const EMBEDDED_EPOCHS: usize = 10;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
+    /// multiclass (one class per image) or multilabel (a set of labels per image).
+    pub task: Task,
     /// mnist, fashion-mnist, cifar10, cifar100, pet, or embedded (the FashionMNIST subset built
-    /// into the binary).
+    /// into the binary); for the multilabel task, embedded (2×2 mosaics of that subset, also
+    /// called mosaic) or folder (`train.csv` and `test.csv` in `data_dir`, see
+    /// [`crate::data::load_multilabel_folder`]).
     pub dataset: String,
     pub data_dir: Option<PathBuf>,
-    pub methods: Vec<Method>,
+    /// Absent: baseline and learnable (multiclass), bce and learnable (multilabel).
+    pub methods: Option<Vec<Method>>,
+    /// The classifier every method trains; absent: the seed's pairing (baseline → the baseline
+    /// CNN, the other methods → the learnable classifier) on multiclass data, ResNet-18 on
+    /// multilabel data.
+    pub model: Option<ModelKind>,
+    /// A torchvision ResNet-18 state dict (safetensors) loaded into the backbone of every run
+    /// before training; `fc.*` is ignored.
+    pub pretrained: Option<PathBuf>,
+    /// Multilabel: a label is predicted where its sigmoid output is at least this.
+    pub threshold: f64,
+    /// The side images of a CSV-listed folder are resized to.
+    pub image_size: u32,
     pub runs: usize,
     /// Absent: the seed's 20, or [`EMBEDDED_EPOCHS`] on the embedded subset.
     pub epochs: Option<usize>,
     /// One batch size for every method; absent: the seed's (1024 learnable classifier, 128
     /// baseline CNN).
     pub batch_size: Option<usize>,
-    pub lr: f64,
+    /// Adam's learning rate; absent: 1e-4 for ResNet-18, 1e-3 for the others.
+    pub lr: Option<f64>,
     /// λ, the weight on the loss network's penalties.
     pub lambda: f64,
     /// seed (ReLU, training-mode BatchNorm, the seed's trace) or meaningful (Softplus, no
@@ -56,13 +73,18 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
+            task: Task::Multiclass,
             dataset: "embedded".into(),
             data_dir: None,
-            methods: vec![Method::Baseline, Method::Learnable],
+            methods: None,
+            model: None,
+            pretrained: None,
+            threshold: 0.5,
+            image_size: 224,
             runs: 3,
             epochs: None,
             batch_size: None,
-            lr: 1e-3,
+            lr: None,
             lambda: crate::learnable::SEED_LAMBDA,
             preset: Preset::Seed,
             trace: None,
@@ -97,6 +119,18 @@ impl TrainConfig {
     pub fn to_toml(&self) -> String {
         let mut resolved = self.clone();
         resolved.epochs = Some(self.epochs());
+        let methods = self.methods();
+        resolved.methods = Some(methods.clone());
+        // One model and one learning rate when every method shares them (the usual case); else
+        // they stay per method, as their defaults say.
+        let models: Vec<ModelKind> = methods.iter().map(|&m| self.model_for(m)).collect();
+        if models.windows(2).all(|w| w[0] == w[1]) {
+            resolved.model = models.first().copied();
+        }
+        let rates: Vec<f64> = methods.iter().map(|&m| self.lr_for(m)).collect();
+        if rates.windows(2).all(|w| w[0] == w[1]) {
+            resolved.lr = rates.first().copied();
+        }
         let lossnet = self.loss_network(2);
         resolved.trace = Some(self.trace_definition());
         resolved.lossnet_activation = Some(lossnet.activation);
@@ -107,14 +141,47 @@ impl TrainConfig {
 
     /// The number of epochs, defaults resolved.
     pub fn epochs(&self) -> usize {
-        self.epochs.unwrap_or(match self.dataset_kind() {
-            Ok(DatasetKind::Embedded) => EMBEDDED_EPOCHS,
-            _ => SEED_EPOCHS,
+        let embedded = match self.task {
+            Task::Multiclass => matches!(self.dataset_kind(), Ok(DatasetKind::Embedded)),
+            Task::Multilabel => matches!(self.multilabel_source(), Ok(MultiLabelSource::Mosaic)),
+        };
+        self.epochs
+            .unwrap_or(if embedded { EMBEDDED_EPOCHS } else { SEED_EPOCHS })
+    }
+
+    /// The single-label dataset (`--task multiclass`).
+    pub fn dataset_kind(&self) -> Result<DatasetKind> {
+        self.dataset.parse()
+    }
+
+    /// Where multi-label data comes from (`--task multilabel`).
+    pub fn multilabel_source(&self) -> Result<MultiLabelSource> {
+        match self.dataset.trim().to_ascii_lowercase().as_str() {
+            "embedded" | "mosaic" => Ok(MultiLabelSource::Mosaic),
+            "folder" | "csv" => Ok(MultiLabelSource::Folder),
+            other => Err(Error::Config(format!(
+                "unknown multilabel dataset {other:?} (expected embedded, the built-in mosaics, or folder: \
+                 train.csv and test.csv in --data-dir)"
+            ))),
+        }
+    }
+
+    /// The methods to train, defaults resolved.
+    pub fn methods(&self) -> Vec<Method> {
+        self.methods.clone().unwrap_or_else(|| match self.task {
+            Task::Multiclass => vec![Method::Baseline, Method::Learnable],
+            Task::Multilabel => Method::MULTILABEL.to_vec(),
         })
     }
 
-    pub fn dataset_kind(&self) -> Result<DatasetKind> {
-        self.dataset.parse()
+    /// The classifier `method` trains.
+    pub fn model_for(&self, method: Method) -> ModelKind {
+        self.model.unwrap_or(ModelKind::default_for(method, self.task))
+    }
+
+    /// Adam's learning rate for `method`'s networks.
+    pub fn lr_for(&self, method: Method) -> f64 {
+        self.lr.unwrap_or(self.model_for(method).default_lr())
     }
 
     pub fn trace_definition(&self) -> TraceDefinition {
@@ -142,21 +209,46 @@ impl TrainConfig {
     }
 
     pub fn batch_size_for(&self, method: Method) -> usize {
-        self.batch_size.unwrap_or(method.default_batch_size())
+        self.batch_size.unwrap_or(self.model_for(method).default_batch_size())
     }
 
     /// Rejects what cannot run, with what to change, before any work starts.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::Config(m));
-        if self.methods.is_empty() {
+        let methods = self.methods();
+        if methods.is_empty() {
             return bad("no methods to train (--methods baseline,learnable)".into());
         }
         let mut seen = Vec::new();
-        for m in &self.methods {
+        for m in &methods {
             if seen.contains(m) {
                 return bad(format!("method {m} is listed twice"));
             }
             seen.push(*m);
+        }
+        if self.task == Task::Multilabel {
+            if let Some(m) = methods.iter().find(|m| !Method::MULTILABEL.contains(m)) {
+                return bad(format!(
+                    "method {m} is not defined for the multilabel task (use bce or learnable)"
+                ));
+            }
+            self.multilabel_source()?;
+        } else {
+            self.dataset_kind()?;
+        }
+        if !(self.threshold.is_finite() && (0.0..=1.0).contains(&self.threshold)) {
+            return bad(format!("the threshold must be in [0, 1], got {}", self.threshold));
+        }
+        if self.image_size == 0 {
+            return bad("the image size must be at least 1".into());
+        }
+        if self.pretrained.is_some() {
+            if let Some(m) = methods.iter().find(|&&m| self.model_for(m) != ModelKind::Resnet18) {
+                return bad(format!(
+                    "--pretrained loads ResNet-18 weights, but method {m} trains the {} (use --model resnet18)",
+                    self.model_for(*m)
+                ));
+            }
         }
         if self.runs == 0 || self.epochs() == 0 {
             return bad(format!(
@@ -168,8 +260,8 @@ impl TrainConfig {
         if self.batch_size == Some(0) {
             return bad("the batch size must be at least 1".into());
         }
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad(format!("the learning rate must be positive, got {}", self.lr));
+        if let Some(lr) = self.lr.filter(|lr| !(lr.is_finite() && *lr > 0.0)) {
+            return bad(format!("the learning rate must be positive, got {lr}"));
         }
         if !(self.lambda.is_finite() && self.lambda >= 0.0) {
             return bad(format!("λ must be non-negative, got {}", self.lambda));
@@ -190,8 +282,7 @@ impl TrainConfig {
                 self.dtype, self.device
             ))
         })?;
-        self.dataset_kind()?;
-        if self.methods.contains(&Method::Learnable) {
+        if methods.contains(&Method::Learnable) {
             // The trace definition and method must be defined for this loss network.
             let net = self.probe_loss_network(2);
             crate::learnable::resolve_method(&net, self.trace_definition(), self.trace_method)?;
@@ -228,4 +319,13 @@ impl TrainConfig {
             &mut crate::Generator::new(0),
         )
     }
+}
+
+/// The multi-label data a run trains on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum MultiLabelSource {
+    /// 2×2 mosaics of the embedded FashionMNIST subset ([`crate::data::load_mosaic`]).
+    Mosaic,
+    /// `train.csv` and `test.csv` in `--data-dir` ([`crate::data::load_multilabel_folder`]).
+    Folder,
 }

@@ -43,6 +43,15 @@ impl Method {
         Method::Kl,
     ];
 
+    /// The methods defined on multi-label targets: BCE on the per-label sigmoid outputs, and the
+    /// loss network on them (BCE as its task term).
+    pub const MULTILABEL: [Method; 2] = [Method::Bce, Method::Learnable];
+
+    /// Whether the method's loss takes the classifier's probabilities (else its logits).
+    pub fn on_probabilities(self) -> bool {
+        matches!(self, Method::Learnable | Method::Bce)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Method::Baseline => "baseline",
@@ -54,38 +63,6 @@ impl Method {
             Method::Nll => "nll",
             Method::Hinge => "hinge",
             Method::Kl => "kl",
-        }
-    }
-
-    /// Whether the method trains the seed's baseline CNN (else the learnable method's classifier).
-    pub fn uses_baseline_network(self) -> bool {
-        self == Method::Baseline
-    }
-
-    /// The network the method trains, in words, for the report.
-    pub fn network_description(self) -> &'static str {
-        if self.uses_baseline_network() {
-            "baseline CNN (2 conv blocks, fc 64, dropout 0.5)"
-        } else {
-            "learnable-loss classifier (3 conv blocks with BatchNorm, fc 128, dropout 0.5, softmax)"
-        }
-    }
-
-    /// The seed's batch size: 128 for the baseline, 1024 for the learnable classifier.
-    pub fn default_batch_size(self) -> usize {
-        if self.uses_baseline_network() {
-            128
-        } else {
-            1024
-        }
-    }
-
-    /// The seed's Adam ε: the baseline used Keras' 1e-7, the learnable method PyTorch's 1e-8.
-    pub fn adam_eps(self) -> f64 {
-        if self.uses_baseline_network() {
-            1e-7
-        } else {
-            1e-8
         }
     }
 }

@@ -5,18 +5,24 @@
 mod config;
 mod evaluate;
 mod method;
+mod model_kind;
 mod models;
 mod progress;
 mod run;
+mod task;
 
-pub use config::{TrainConfig, EMBEDDED_EPOCHS, SEED_EPOCHS};
+pub use config::{MultiLabelSource, TrainConfig, EMBEDDED_EPOCHS, SEED_EPOCHS};
 pub use evaluate::{energy_curve, evaluate, Evaluation};
 pub use method::Method;
+pub use model_kind::{BuiltClassifier, ModelKind};
 pub use models::{BatchLoss, RunModels};
 pub use progress::Progress;
 pub use run::{run_dir, train_run, Splits};
+pub use task::{argmax_rows, Accuracy, Examples, Task};
 
-use crate::data::{load, split_validation, DatasetKind};
+use crate::data::{
+    load, load_mosaic, load_multilabel_folder, split_validation, split_validation_multilabel, DatasetKind,
+};
 use crate::learnable::vacuity_warning;
 use crate::report::metrics::mean_std;
 use crate::report::{write_report, EpochRecord, ReportInputs, RunResult};
@@ -43,6 +49,50 @@ fn dataset_title(kind: DatasetKind) -> &'static str {
     }
 }
 
+/// The training (validation held out) and test sets of the configured task, and the data's
+/// title.
+fn load_splits(config: &TrainConfig) -> Result<(Splits, String)> {
+    match config.task {
+        Task::Multiclass => {
+            let kind = config.dataset_kind()?;
+            let (train_set, test) = load(kind, config.data_dir.as_deref())?;
+            let (train_set, val) = split_validation(train_set, config.val_fraction, config.seed)?;
+            let splits = Splits {
+                train: Examples::Classes(train_set),
+                val: Examples::Classes(val),
+                test: Examples::Classes(test),
+            };
+            Ok((splits, dataset_title(kind).to_string()))
+        }
+        Task::Multilabel => {
+            let (title, (train_set, test)) = match config.multilabel_source()? {
+                MultiLabelSource::Mosaic => (
+                    "FashionMNIST 2×2 mosaics (multi-label, embedded subset)".to_string(),
+                    load_mosaic(config.seed)?,
+                ),
+                MultiLabelSource::Folder => {
+                    let dir = config.data_dir.as_deref().ok_or_else(|| {
+                        Error::Config(
+                            "--dataset folder needs --data-dir (the folder with train.csv and test.csv)".into(),
+                        )
+                    })?;
+                    (
+                        format!("{} (multi-label)", dir.display()),
+                        load_multilabel_folder(dir, config.image_size)?,
+                    )
+                }
+            };
+            let (train_set, val) = split_validation_multilabel(train_set, config.val_fraction, config.seed)?;
+            let splits = Splits {
+                train: Examples::Labels(train_set),
+                val: Examples::Labels(val),
+                test: Examples::Labels(test),
+            };
+            Ok((splits, title))
+        }
+    }
+}
+
 /// Loads the data, trains every run of every method (continuing finished and checkpointed runs
 /// when `resume`), and writes the report to `config.out` after each run, so that a failure later
 /// never loses a finished run's results.
@@ -56,29 +106,25 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
     };
     let config = &resolved;
     progress.note(&format!("device: {} ({})", device.describe(), config.dtype));
-    let kind = config.dataset_kind()?;
     std::fs::create_dir_all(&config.out).map_err(|e| Error::io(&config.out, e))?;
     let config_text = config.to_toml();
     crate::report::write_atomic(&config.out.join("config.toml"), config_text.as_bytes())?;
 
-    let (train_set, test) = load(kind, config.data_dir.as_deref())?;
-    let (train_set, val) = split_validation(train_set, config.val_fraction, config.seed)?;
-    let data = Splits {
-        train: train_set,
-        val,
-        test,
+    let (data, title) = load_splits(config)?;
+    let classes = data.train.outputs();
+    let unit = match config.task {
+        Task::Multiclass => "classes",
+        Task::Multilabel => "labels",
     };
-    let classes = data.train.num_classes();
     progress.note(&format!(
-        "{}: {} training, {} validation, {} test images of shape {:?}, {} classes",
-        dataset_title(kind),
+        "{title}: {} training, {} validation, {} test images of shape {:?}, {classes} {unit}",
         data.train.len(),
         data.val.len(),
         data.test.len(),
         data.train.image_shape(),
-        classes
     ));
-    if config.methods.contains(&Method::Learnable) {
+    let methods = config.methods();
+    if methods.contains(&Method::Learnable) {
         if let Some(warning) = vacuity_warning(&config.probe_loss_network(classes), &config.objective()) {
             progress.note(&warning);
         }
@@ -87,8 +133,8 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
     let mut epochs = Vec::new();
     let mut runs = Vec::new();
     let mut files = Vec::new();
-    for &method in &config.methods {
-        progress.note(&format!("== {method}: {}", method.network_description()));
+    for &method in &methods {
+        progress.note(&format!("== {method}: {}", config.model_for(method).description()));
         for run in 1..=config.runs {
             let dir = run_dir(&config.out, method, run);
             let finished = if resume { run::finished_result(&dir)? } else { None };
@@ -108,8 +154,8 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
             files = write_report(
                 &config.out,
                 &ReportInputs {
-                    dataset: dataset_title(kind).to_string(),
-                    class_names: data.train.class_names().to_vec(),
+                    dataset: title.clone(),
+                    class_names: data.train.names().to_vec(),
                     epochs: epochs.clone(),
                     runs: runs.clone(),
                     config_text: Some(config_text.clone()),
@@ -124,7 +170,7 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
 /// Test accuracy mean ± std (sample std) per method, with the per-run values.
 pub fn summary_table(config: &TrainConfig, runs: &[RunResult]) -> String {
     let mut out = String::from("method        test accuracy (mean ± std)   runs\n");
-    for method in &config.methods {
+    for method in &config.methods() {
         let acc: Vec<f64> = runs
             .iter()
             .filter(|r| r.method == method.name())

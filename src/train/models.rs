@@ -1,12 +1,12 @@
 //! The networks and optimisers of one run of one method, and the method's loss on a batch.
 
-use super::{Method, TrainConfig};
+use super::{Method, ModelKind, Task, TrainConfig};
 use crate::learnable::{learnable_objective, LossNetwork, ObjectiveConfig};
 use crate::loss::{
     binary_cross_entropy, cross_entropy, kl_div, l1_penalty, multi_margin_loss, nll_loss, one_hot, CrossEntropyOptions,
     KlReduction, Reduction,
 };
-use crate::models::{baseline_cnn, learnable_classifier, BaselineConfig, ClassifierConfig};
+use crate::models::{load_torchvision_resnet18, PROBABILITY_FLOOR};
 use crate::nn::{shared_generator, Module, Sequential, SharedGenerator, Spec};
 use crate::optim::{Adam, AdamConfig, Optimizer};
 use crate::{DType, Device, Generator, Result, Tensor};
@@ -18,7 +18,8 @@ pub struct BatchLoss {
     pub task: Tensor,
     /// `(nonneg, convex, lips)` for the learnable method.
     pub penalties: Option<(Tensor, Tensor, Tensor)>,
-    /// Scores whose argmax is the prediction, `[B, C]`.
+    /// Scores whose argmax is the prediction, `[B, C]`; for the multilabel task the sigmoid
+    /// outputs, `[B, K]`.
     pub scores: Tensor,
 }
 
@@ -26,7 +27,11 @@ pub struct BatchLoss {
 /// optimisers, and the generators that decide dropout masks and batch order.
 pub struct RunModels {
     pub method: Method,
+    pub task: Task,
+    pub model: ModelKind,
     pub classifier: Sequential,
+    /// How many of the classifier's children produce its logits.
+    logit_layers: usize,
     pub loss_network: Option<LossNetwork>,
     pub classifier_opt: Adam,
     pub loss_network_opt: Option<Adam>,
@@ -66,22 +71,18 @@ impl RunModels {
         let mut init = Generator::new(run_seed(config.seed, method, run, 0));
         let dropout = shared_generator(run_seed(config.seed, method, run, 1));
         let shuffle = Generator::new(run_seed(config.seed, method, run, 2));
-        let classifier = if method.uses_baseline_network() {
-            baseline_cnn(&BaselineConfig::new(input, classes), &spec, &mut init, dropout.clone())
-        } else {
-            learnable_classifier(
-                &ClassifierConfig::new(input, classes),
-                &spec,
-                &mut init,
-                dropout.clone(),
-            )
-        };
+        let model = config.model_for(method);
+        let built = model.build(input, classes, &spec, &mut init, dropout.clone());
+        let classifier = built.net;
+        if let Some(path) = &config.pretrained {
+            load_torchvision_resnet18(path, &classifier, "convolutions")?;
+        }
         let adam = |eps: f64| AdamConfig {
-            lr: config.lr,
+            lr: config.lr_for(method),
             eps,
             ..AdamConfig::default()
         };
-        let classifier_opt = Adam::new(classifier.named_parameters(), adam(method.adam_eps()))?;
+        let classifier_opt = Adam::new(classifier.named_parameters(), adam(model.adam_eps()))?;
         let (loss_network, loss_network_opt) = if method == Method::Learnable {
             let net = LossNetwork::new(config.loss_network(classes), &spec, &mut init);
             let opt = Adam::new(net.named_parameters(), adam(1e-8))?;
@@ -99,7 +100,10 @@ impl RunModels {
         });
         Ok(RunModels {
             method,
+            task: config.task,
+            model,
             classifier,
+            logit_layers: built.logit_layers,
             loss_network,
             classifier_opt,
             loss_network_opt,
@@ -122,28 +126,31 @@ impl RunModels {
         }
     }
 
-    /// Whether the method's loss needs the classifier's probabilities (else its logits).
-    fn on_probabilities(&self) -> bool {
-        matches!(self.method, Method::Learnable | Method::Bce)
-    }
-
-    /// The classifier's output the method's loss takes: probabilities for learnable/bce (the
-    /// whole network), logits for the others (the learnable classifier without its softmax and
-    /// clamp; the baseline CNN ends in logits).
+    /// The classifier's output the method's loss takes: its logits, or for learnable and bce
+    /// the probabilities — softmax clamped to `[1e-7, 1 - 1e-7]` (the seed's learnable
+    /// classifier, whose last two layers are exactly these) for single-label data, a sigmoid per
+    /// label for multi-label data.
     fn scores(&self, images: &Tensor) -> Tensor {
-        let keep = if self.method.uses_baseline_network() || self.on_probabilities() {
-            self.classifier.len()
-        } else {
-            self.classifier.len() - 2
-        };
-        self.classifier.forward_first(images, keep)
+        let logits = self.classifier.forward_first(images, self.logit_layers);
+        match (self.method.on_probabilities(), self.task) {
+            (false, _) => logits,
+            (true, Task::Multiclass) => logits
+                .softmax(1)
+                .clamp(Some(PROBABILITY_FLOOR), Some(1.0 - PROBABILITY_FLOOR)),
+            (true, Task::Multilabel) => logits.sigmoid(),
+        }
     }
 
-    /// The method's loss on a batch. With `with_penalties` false the learnable method reports
-    /// only its task term (evaluation: the penalties need gradients in p and belong to training).
+    /// The method's loss on a batch; `labels` are class indices, or multi-hot rows for the
+    /// multilabel task. With `with_penalties` false the learnable method reports only its task
+    /// term (evaluation: the penalties need gradients in p and belong to training).
     pub fn loss(&self, images: &Tensor, labels: &Tensor, with_penalties: bool) -> Result<BatchLoss> {
         let scores = self.scores(images);
-        let onehot = || one_hot(labels, self.classes).to_dtype(scores.dtype());
+        // The loss network's y and BCE's target: one-hot rows of the class, or the multi-hot rows.
+        let onehot = || match self.task {
+            Task::Multiclass => one_hot(labels, self.classes).to_dtype(scores.dtype()),
+            Task::Multilabel => labels.clone(),
+        };
         let ce = |weight: Option<&Tensor>| {
             cross_entropy(
                 &scores,

@@ -2,11 +2,11 @@
 //! the final test evaluation. A run killed at any point continues from its last checkpoint and
 //! ends with the same metrics (every random choice comes from generators saved in it).
 
-use super::evaluate::{energy_curve, evaluate, predictions};
+use super::evaluate::{energy_curve, evaluate};
 use super::models::RunModels;
+use super::task::{Accuracy, Examples};
 use super::{Method, Progress, TrainConfig};
 use crate::checkpoint::{find_training_checkpoint, load_training_checkpoint, save_training_checkpoint};
-use crate::data::Dataset;
 use crate::nn::Module;
 use crate::optim::Optimizer;
 use crate::report::metrics_io::{append_epoch, append_result, read_epochs, read_results, write_epochs};
@@ -18,9 +18,9 @@ use std::time::Instant;
 
 /// The datasets of one invocation.
 pub struct Splits {
-    pub train: Dataset,
-    pub val: Dataset,
-    pub test: Dataset,
+    pub train: Examples,
+    pub val: Examples,
+    pub test: Examples,
 }
 
 /// Where a run keeps its epochs, result and checkpoint: `OUT/METHOD/run-K`.
@@ -99,14 +99,14 @@ pub fn train_run(
 ) -> Result<(Vec<EpochRecord>, RunResult)> {
     let dir = run_dir(&config.out, method, run);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let classes = data.train.num_classes();
+    let classes = data.train.outputs();
     let mut models = RunModels::new(
         config,
         method,
         run,
         data.train.image_shape(),
         classes,
-        &data.train.class_counts(),
+        &data.train.counts(),
     )?;
     let mut records = Vec::new();
     let mut first_epoch = 1;
@@ -132,12 +132,13 @@ pub fn train_run(
         save(&models, &dir, epoch)?;
         records.push(record);
     }
-    let test = evaluate(&mut models, &data.test, batch_size)?;
-    let energy = models.loss_network.as_mut().map(|net| energy_curve(net, classes));
+    let test = evaluate(&mut models, &data.test, batch_size, config.threshold)?;
+    let task = models.task;
+    let energy = models.loss_network.as_mut().map(|net| energy_curve(net, classes, task));
     let result = RunResult {
         method: method.name().to_string(),
         run,
-        network: method.network_description().to_string(),
+        network: models.model.description().to_string(),
         test_accuracy: test.accuracy,
         test_loss: test.loss,
         seconds: records
@@ -148,7 +149,7 @@ pub fn train_run(
         y_true: test.y_true,
         y_pred: test.y_pred,
         energy_curve: energy,
-        multilabel: None,
+        multilabel: test.multilabel,
     };
     append_result(&dir, &result)?;
     Ok((records, result))
@@ -168,7 +169,8 @@ fn train_epoch(
     models.shuffle.shuffle(&mut order);
     let batches = order.len().div_ceil(batch_size);
     let bar = progress.batches(models.method, run, epoch, config.epochs(), batches);
-    let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
+    let (mut loss_sum, mut seen) = (0.0, 0usize);
+    let mut accuracy = Accuracy::new(data.train.task(), config.threshold);
     let mut penalty_sums = [0.0f64; 3];
     models.set_training(true);
     for chunk in order.chunks(batch_size) {
@@ -188,18 +190,13 @@ fn train_epoch(
                 *sum += t.item() * n as f64;
             }
         }
-        let labels_host: Vec<i64> = labels.to_vec();
-        correct += predictions(&loss.scores)
-            .iter()
-            .zip(&labels_host)
-            .filter(|(p, y)| **p as i64 == **y)
-            .count();
+        accuracy.add(&loss.scores, &labels)?;
         seen += n;
         models.step(&loss.total);
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let val = evaluate(models, &data.val, batch_size)?;
+    let val = evaluate(models, &data.val, batch_size, config.threshold)?;
     let seen_f = seen.max(1) as f64;
     let learnable = models.loss_network.is_some();
     let penalty = |i: usize| learnable.then(|| penalty_sums[i] / seen_f);
@@ -208,7 +205,7 @@ fn train_epoch(
         run,
         epoch,
         train_loss: loss_sum / seen_f,
-        train_accuracy: correct as f64 / seen_f,
+        train_accuracy: accuracy.value(),
         val_loss: val.loss,
         val_accuracy: val.accuracy,
         nonneg: penalty(0),
