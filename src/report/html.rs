@@ -3,7 +3,7 @@
 
 use base64::Engine;
 
-use super::metrics::Summary;
+use super::metrics::{RunsAggregate, Summary};
 use super::plots::Plot;
 
 /// The classification reports of one method: over all runs' test predictions pooled, and
@@ -55,30 +55,121 @@ text-align:left}th{background:#eef}figure{margin:2em 0}img{max-width:100%;\
 border:1px solid #ddd}figcaption{font-size:0.9em;color:#555;max-width:1000px}\
 pre{background:#f7f7f7;padding:1em;overflow-x:auto}";
 
+/// A multi-label metric's cell: mean ± std over runs and, below, each run's value; "n/a"
+/// where the method has no such metric.
+fn aggregate_cell(a: Option<&RunsAggregate>) -> String {
+    match a {
+        Some(a) => {
+            let per_run: Vec<String> = a.per_run.iter().map(|&v| num(v)).collect();
+            format!(
+                "{} ± {}<br><small>{}</small>",
+                num(a.mean),
+                num(a.std),
+                per_run.join(", ")
+            )
+        }
+        None => "n/a".to_string(),
+    }
+}
+
+/// The distinct thresholds of the multi-label methods' runs, in order of appearance.
+fn thresholds(summary: &Summary) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in summary
+        .methods
+        .iter()
+        .filter_map(|m| m.multilabel.as_ref())
+        .flat_map(|ml| &ml.thresholds)
+    {
+        let t = format!("{t}");
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// What the multi-label columns mean, and which threshold made the predictions.
+fn multilabel_note(summary: &Summary) -> String {
+    let thresholds = thresholds(summary);
+    let threshold = match thresholds.as_slice() {
+        [one] => format!("threshold {one}"),
+        several => format!("each run's threshold ({})", several.join(", ")),
+    };
+    format!(
+        "<p>For multi-label methods the accuracy is the element-wise accuracy: the share of \
+         label decisions that are right, (score ≥ threshold) == y over all samples × labels, \
+         with {threshold}. Subset accuracy counts a sample as right only when its whole \
+         predicted label set equals the true one; Hamming loss is the share of label decisions \
+         that are wrong; mAP is the mean over labels of each label's average precision of the \
+         scores (scikit-learn's macro average_precision_score; a label with no positive sample \
+         counts 0). Small numbers below are each run's value.</p>\n",
+        threshold = escape(&threshold)
+    )
+}
+
 fn summary_table(summary: &Summary) -> String {
-    let mut h = String::from(
+    let multilabel = summary.methods.iter().any(|m| m.multilabel.is_some());
+    let accuracy = if multilabel {
+        "element-wise accuracy"
+    } else {
+        "test accuracy"
+    };
+    let mut h = format!(
         "<table>\n<tr><th>method</th><th>network</th><th>runs</th>\
-         <th>test accuracy (mean ± std)</th><th>per run</th><th>test loss (mean)</th>\
-         <th>seconds / epoch</th><th>seconds / run</th></tr>\n",
+         <th>{accuracy} (mean ± std)</th><th>per run</th>"
     );
+    if multilabel {
+        h += "<th>subset accuracy (mean ± std)</th><th>Hamming loss (mean ± std)</th>\
+              <th>mAP (mean ± std)</th>";
+    }
+    h += "<th>test loss (mean)</th><th>seconds / epoch</th><th>seconds / run</th></tr>\n";
     for m in &summary.methods {
         let per_run: Vec<String> = m.test_accuracies.iter().map(|&v| num(v)).collect();
         h += &format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ± {}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ± {}</td><td>{}</td>",
             escape(&m.method),
             escape(&m.network),
             m.runs,
             num(m.test_accuracy_mean),
             num(m.test_accuracy_std),
             per_run.join(", "),
+        );
+        if multilabel {
+            let ml = m.multilabel.as_ref();
+            for a in [
+                ml.and_then(|ml| ml.subset_accuracy.as_ref()),
+                ml.and_then(|ml| ml.hamming_loss.as_ref()),
+                ml.and_then(|ml| ml.mean_average_precision.as_ref()),
+            ] {
+                h += &format!("<td>{}</td>", aggregate_cell(a));
+            }
+        }
+        h += &format!(
+            "<td>{}</td><td>{}</td><td>{}</td></tr>\n",
             num(m.test_loss_mean),
             seconds(m.seconds_per_epoch),
             seconds(m.seconds_per_run),
         );
     }
-    h + "</table>\n<p>std is the sample standard deviation over runs (ddof = 1), 0 for a \
-         single run.</p>\n"
+    h += "</table>\n<p>std is the sample standard deviation over runs (ddof = 1), 0 for a \
+          single run.</p>\n";
+    if multilabel {
+        h += &multilabel_note(summary);
+    }
+    h
+}
+
+/// What the report left out and why; nothing when it left nothing out.
+fn left_out(notes: &[String]) -> String {
+    if notes.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from("<h2>Left out</h2>\n<p>The data could not give these parts of the report:</p>\n<ul>\n");
+    for n in notes {
+        h += &format!("<li>{}</li>\n", escape(n));
+    }
+    h + "</ul>\n"
 }
 
 fn figure(plot: &Plot) -> String {
@@ -93,9 +184,16 @@ fn figure(plot: &Plot) -> String {
     )
 }
 
-/// The whole page: summary table, every plot, each method's classification reports, and
-/// the resolved configuration when there is one.
-pub fn render_html(summary: &Summary, plots: &[Plot], reports: &[MethodReport], config: Option<&str>) -> String {
+/// The whole page: summary table, what was left out (`notes`, one line each, when there are
+/// any), every plot, each method's classification reports, and the resolved configuration
+/// when there is one.
+pub fn render_html(
+    summary: &Summary,
+    plots: &[Plot],
+    reports: &[MethodReport],
+    notes: &[String],
+    config: Option<&str>,
+) -> String {
     let title = format!("learnloss report: {}", summary.dataset);
     let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -104,6 +202,7 @@ pub fn render_html(summary: &Summary, plots: &[Plot], reports: &[MethodReport], 
         t = escape(&title)
     );
     h += &summary_table(summary);
+    h += &left_out(notes);
     h += "<h2>Plots</h2>\n";
     for plot in plots {
         h += &figure(plot);

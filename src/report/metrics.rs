@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::multilabel_runs::{summarize_multilabel, Notes};
 use super::serde_float;
 
 /// One epoch of one run of one method.
@@ -56,7 +57,8 @@ pub struct RunResult {
     /// Predicted test labels, aligned with `y_true`.
     pub y_pred: Vec<usize>,
     /// The learned loss's energy E sampled against the true-class probability: `(p_true, E)`
-    /// points; None for methods without a learned loss.
+    /// points (for a multi-label run `(t, E)`, t the agreement with the truth: p = t on the
+    /// true labels and 1 − t on the others); None for methods without a learned loss.
     #[serde(with = "serde_float::option_pairs")]
     pub energy_curve: Option<Vec<(f64, f64)>>,
     /// The test-set truth and scores of a multi-label run (`y_true`/`y_pred` are then empty);
@@ -116,6 +118,56 @@ pub struct MethodSummary {
     /// Mean wall-clock seconds of one run.
     #[serde(with = "serde_float::f64")]
     pub seconds_per_run: f64,
+    /// The multi-label metrics of the method's runs (their `test_accuracy` is then the
+    /// element-wise accuracy); None for single-label methods. Absent from summary files
+    /// written before multi-label runs existed, which therefore still load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multilabel: Option<MultiLabelSummary>,
+}
+
+/// What a multi-label method's runs scored beyond the element-wise accuracy, each metric as
+/// scikit-learn computes it on the run's whole test set (see
+/// [`report::multilabel`](super::multilabel)). A metric the data cannot give (a data error,
+/// e.g. a non-finite score for the average precision) is None, so one bad value costs that
+/// column and not the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MultiLabelSummary {
+    /// K, the number of labels.
+    pub labels: usize,
+    /// The threshold of each run, in run order: a label is predicted where its score is at
+    /// least this.
+    #[serde(with = "serde_float::vec")]
+    pub thresholds: Vec<f64>,
+    /// Exact-match accuracy: the share of samples whose whole predicted label set is right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subset_accuracy: Option<RunsAggregate>,
+    /// The share of (sample, label) decisions that are wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hamming_loss: Option<RunsAggregate>,
+    /// Macro average precision (mAP) of the scores: the mean over labels of each label's AP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_average_precision: Option<RunsAggregate>,
+}
+
+/// One metric over a method's runs: [`mean_std`] of the per-run values, and the values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunsAggregate {
+    #[serde(with = "serde_float::f64")]
+    pub mean: f64,
+    /// Sample standard deviation (ddof = 1), 0 with a single run.
+    #[serde(with = "serde_float::f64")]
+    pub std: f64,
+    /// The metric of each run, in run order.
+    #[serde(with = "serde_float::vec")]
+    pub per_run: Vec<f64>,
+}
+
+impl RunsAggregate {
+    /// The aggregate of `per_run`, in the order given.
+    pub fn of(per_run: Vec<f64>) -> RunsAggregate {
+        let (mean, std) = mean_std(&per_run);
+        RunsAggregate { mean, std, per_run }
+    }
 }
 
 /// The contents of `summary.json`: what the experiment was and how each method did. The
@@ -157,6 +209,17 @@ pub fn method_order(epochs: &[EpochRecord], runs: &[RunResult]) -> Vec<String> {
 
 /// Summarises each method's runs and epochs.
 pub fn summarize(dataset: &str, class_names: &[String], epochs: &[EpochRecord], runs: &[RunResult]) -> Summary {
+    summarize_noting(dataset, class_names, epochs, runs, &mut Notes::default())
+}
+
+/// [`summarize`], noting the multi-label metrics that the data could not give.
+pub(crate) fn summarize_noting(
+    dataset: &str,
+    class_names: &[String],
+    epochs: &[EpochRecord],
+    runs: &[RunResult],
+    notes: &mut Notes,
+) -> Summary {
     let methods = method_order(epochs, runs)
         .into_iter()
         .map(|method| {
@@ -186,6 +249,7 @@ pub fn summarize(dataset: &str, class_names: &[String], epochs: &[EpochRecord], 
                 test_loss_mean: mean_std(&losses).0,
                 seconds_per_epoch: mean_std(&epoch_seconds).0,
                 seconds_per_run: mean_std(&run_seconds).0,
+                multilabel: summarize_multilabel(&method, &mine, notes),
                 method,
             }
         })
@@ -209,5 +273,28 @@ mod tests {
         assert_eq!(mean_std(&[0.7]), (0.7, 0.0));
         assert!(mean_std(&[]).0.is_nan());
         assert_eq!(mean_std(&[1.0, f64::NAN, 3.0]).0, 2.0);
+    }
+
+    /// summary.json files written before multi-label runs existed still load, and a
+    /// single-label method's summary is written as it was then.
+    #[test]
+    fn a_summary_without_multilabel_metrics_loads_and_is_written_as_before() {
+        let old = r#"{"method":"standard","network":"cnn","runs":1,"test_accuracy_mean":0.9,
+            "test_accuracy_std":0.0,"test_accuracies":[0.9],"test_loss_mean":0.3,
+            "seconds_per_epoch":1.0,"seconds_per_run":2.0}"#;
+        let summary: MethodSummary = serde_json::from_str(old).unwrap();
+        assert_eq!(summary.multilabel, None);
+        let written = serde_json::to_string(&summary).unwrap();
+        assert!(!written.contains("multilabel"), "{written}");
+        let partial = MultiLabelSummary {
+            labels: 3,
+            thresholds: vec![0.5],
+            subset_accuracy: Some(RunsAggregate::of(vec![0.25])),
+            hamming_loss: None,
+            mean_average_precision: None,
+        };
+        let text = serde_json::to_string(&partial).unwrap();
+        assert!(!text.contains("hamming_loss") && text.contains("\"std\":0.0"), "{text}");
+        assert_eq!(serde_json::from_str::<MultiLabelSummary>(&text).unwrap(), partial);
     }
 }

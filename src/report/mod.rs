@@ -10,6 +10,7 @@ pub mod html;
 pub mod metrics;
 pub mod metrics_io;
 pub mod multilabel;
+mod multilabel_runs;
 pub mod plots;
 mod serde_float;
 
@@ -18,7 +19,9 @@ use std::path::{Path, PathBuf};
 pub use atomic::write_atomic;
 pub use classification_report::{classification_report, confusion_matrix, per_class_scores, ClassScores};
 pub use html::MethodReport;
-pub use metrics::{summarize, EpochRecord, MethodSummary, MultiLabelOutputs, RunResult, Summary};
+pub use metrics::{
+    summarize, EpochRecord, MethodSummary, MultiLabelOutputs, MultiLabelSummary, RunResult, RunsAggregate, Summary,
+};
 pub use multilabel::{
     hamming_loss, mean_average_precision, multilabel_classification_report, multilabel_confusion_matrix,
     subset_accuracy, ElementwiseAccuracy,
@@ -26,6 +29,7 @@ pub use multilabel::{
 pub use plots::Plot;
 
 use crate::{Error, Result};
+use multilabel_runs::{any_multilabel, Notes};
 
 /// The page written by [`write_report`].
 pub const REPORT_HTML: &str = "report.html";
@@ -76,38 +80,81 @@ fn slug(method: &str, taken: &mut Vec<String>) -> String {
 }
 
 /// The classification reports of each method with test predictions (4 digits, as the
-/// Python reports); methods whose runs hold no predictions are left out.
-fn method_reports(inputs: &ReportInputs, methods: &[String]) -> Result<Vec<MethodReport>> {
+/// Python reports); methods whose runs hold no predictions are left out. A multi-label
+/// method's reports are scikit-learn's multi-label report (a row per label, `class_names`
+/// naming the labels); one its data cannot give is left out with a note.
+fn method_reports(inputs: &ReportInputs, methods: &[String], notes: &mut Notes) -> Result<Vec<MethodReport>> {
     let mut reports = Vec::new();
     if inputs.class_names.is_empty() {
         return Ok(reports);
     }
     for method in methods {
         let runs: Vec<&RunResult> = inputs.runs.iter().filter(|r| &r.method == method).collect();
-        let y_true: Vec<usize> = runs.iter().flat_map(|r| r.y_true.iter().copied()).collect();
-        let y_pred: Vec<usize> = runs.iter().flat_map(|r| r.y_pred.iter().copied()).collect();
-        if y_true.is_empty() {
-            continue;
-        }
-        let pooled = classification_report(&y_true, &y_pred, &inputs.class_names, 4)?;
-        let mut per_run = Vec::new();
-        for r in runs.iter().filter(|r| !r.y_true.is_empty()) {
-            per_run.push((
-                r.run,
-                classification_report(&r.y_true, &r.y_pred, &inputs.class_names, 4)?,
-            ));
-        }
-        reports.push(MethodReport {
-            method: method.clone(),
-            pooled,
-            per_run,
-        });
+        let report = if any_multilabel(runs.iter().copied()) {
+            let what = format!("{method}: classification reports");
+            notes
+                .keep(&what, multilabel_method_report(inputs, method, &runs))?
+                .flatten()
+        } else {
+            single_label_method_report(&inputs.class_names, method, &runs)?
+        };
+        reports.extend(report);
     }
     Ok(reports)
 }
 
+/// A single-label method's reports; None when its runs hold no predictions.
+fn single_label_method_report(
+    class_names: &[String],
+    method: &str,
+    runs: &[&RunResult],
+) -> Result<Option<MethodReport>> {
+    let y_true: Vec<usize> = runs.iter().flat_map(|r| r.y_true.iter().copied()).collect();
+    let y_pred: Vec<usize> = runs.iter().flat_map(|r| r.y_pred.iter().copied()).collect();
+    if y_true.is_empty() {
+        return Ok(None);
+    }
+    let pooled = classification_report(&y_true, &y_pred, class_names, 4)?;
+    let mut per_run = Vec::new();
+    for r in runs.iter().filter(|r| !r.y_true.is_empty()) {
+        per_run.push((r.run, classification_report(&r.y_true, &r.y_pred, class_names, 4)?));
+    }
+    Ok(Some(MethodReport {
+        method: method.to_string(),
+        pooled,
+        per_run,
+    }))
+}
+
+/// A multi-label method's reports: of the rows of all its multi-label runs pooled, and of
+/// each run. None when it has no multi-label run.
+fn multilabel_method_report(inputs: &ReportInputs, method: &str, runs: &[&RunResult]) -> Result<Option<MethodReport>> {
+    let names = &inputs.class_names;
+    let Some(all) = multilabel_runs::pool(&inputs.runs, method)? else {
+        return Ok(None);
+    };
+    let pooled = multilabel_classification_report(&all.y_true, &all.y_pred, all.labels, names, 4)?;
+    let mut per_run = Vec::new();
+    for r in runs {
+        if let Some(o) = &r.multilabel {
+            per_run.push((
+                r.run,
+                multilabel_classification_report(&o.y_true, &o.y_pred(), o.labels, names, 4)?,
+            ));
+        }
+    }
+    Ok(Some(MethodReport {
+        method: method.to_string(),
+        pooled,
+        per_run,
+    }))
+}
+
 /// Every plot of the report, in page order, with confusion matrices named after `slugs`.
-fn render_plots(inputs: &ReportInputs, methods: &[String], slugs: &[String]) -> Result<Vec<Plot>> {
+/// A multi-label plot the data cannot give is left out with a note; the single-label plots
+/// refuse bad data as before.
+fn render_plots(inputs: &ReportInputs, methods: &[String], slugs: &[String], notes: &mut Notes) -> Result<Vec<Plot>> {
+    let multilabel = any_multilabel(&inputs.runs);
     let mut out = vec![
         plots::accuracy_curves(&inputs.epochs, methods)?,
         plots::loss_curves(&inputs.epochs, methods)?,
@@ -115,10 +162,23 @@ fn render_plots(inputs: &ReportInputs, methods: &[String], slugs: &[String]) -> 
     out.extend(plots::penalty_curves(&inputs.epochs, methods)?);
     out.extend(plots::energy_curves(&inputs.runs)?);
     if !inputs.runs.is_empty() {
-        out.push(plots::f1_bars(&inputs.runs, methods, &inputs.class_names)?);
+        let bars = plots::f1_bars(&inputs.runs, methods, &inputs.class_names);
+        if multilabel {
+            out.extend(notes.keep("per-label F1 plot", bars)?);
+        } else {
+            out.push(bars?);
+        }
     }
     for (method, slug) in methods.iter().zip(slugs) {
-        if inputs.runs.iter().any(|r| &r.method == method) {
+        let mine: Vec<&RunResult> = inputs.runs.iter().filter(|r| &r.method == method).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        if any_multilabel(mine) {
+            let file_name = format!("multilabel_confusion_{slug}.png");
+            let grid = plots::multilabel_confusion_grid(&inputs.runs, method, &inputs.class_names, &file_name);
+            out.extend(notes.keep(&format!("{method}: per-label confusion matrices"), grid)?);
+        } else {
             out.push(plots::confusion_heatmap(
                 &inputs.runs,
                 method,
@@ -139,6 +199,13 @@ fn create_dir(path: &Path) -> Result<()> {
 /// is config text), `plots/*.png`, `classification_report_<method>.txt` (the last run's, in
 /// scikit-learn's exact format), `classification_report_<method>_all_runs.txt` and `report.html`.
 /// Each file is replaced atomically.
+///
+/// Multi-label runs (`RunResult::multilabel`, `class_names` naming the labels) get
+/// scikit-learn's multi-label reports, per-label F1 bars, a grid of per-label confusion
+/// matrices `plots/multilabel_confusion_<method>.png` in place of `confusion_<method>.png`,
+/// and subset accuracy, Hamming loss and mAP in the summary. What their data cannot give
+/// (e.g. a run of 1 label, which scikit-learn reads as binary) is left out, and the page says
+/// what and why; single-label data errors fail the report as before.
 pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
     let plots_dir = dir.join(PLOTS_DIR);
     create_dir(&plots_dir)?;
@@ -150,7 +217,15 @@ pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
     let results = dir.join(metrics_io::RESULTS_JSONL);
     metrics_io::write_jsonl(&results, &inputs.runs)?;
     written.push(results);
-    let summary = summarize(&inputs.dataset, &inputs.class_names, &inputs.epochs, &inputs.runs);
+    // What the multi-label data could not give, shown on the page rather than failing it.
+    let mut notes = Notes::default();
+    let summary = metrics::summarize_noting(
+        &inputs.dataset,
+        &inputs.class_names,
+        &inputs.epochs,
+        &inputs.runs,
+        &mut notes,
+    );
     let summary_path = dir.join(metrics_io::SUMMARY_JSON);
     metrics_io::write_summary(&summary_path, &summary)?;
     written.push(summary_path);
@@ -163,14 +238,14 @@ pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
     let methods = metrics::method_order(&inputs.epochs, &inputs.runs);
     let mut taken = Vec::new();
     let slugs: Vec<String> = methods.iter().map(|m| slug(m, &mut taken)).collect();
-    let plots = render_plots(inputs, &methods, &slugs)?;
+    let plots = render_plots(inputs, &methods, &slugs, &mut notes)?;
     for plot in &plots {
         let path = plots_dir.join(&plot.file_name);
         write_atomic(&path, &plot.png)?;
         written.push(path);
     }
 
-    let reports = method_reports(inputs, &methods)?;
+    let reports = method_reports(inputs, &methods, &mut notes)?;
     for r in &reports {
         let slug = methods
             .iter()
@@ -192,7 +267,7 @@ pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
         written.push(path);
     }
 
-    let page = html::render_html(&summary, &plots, &reports, inputs.config_text.as_deref());
+    let page = html::render_html(&summary, &plots, &reports, &notes.0, inputs.config_text.as_deref());
     let path = dir.join(REPORT_HTML);
     write_atomic(&path, page.as_bytes())?;
     written.push(path);
@@ -202,8 +277,8 @@ pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
 /// Rebuilds the report of a run folder from its files and writes it again, returning the
 /// paths written: epoch records from `metrics.jsonl`, run results from `results.jsonl` (none
 /// when missing, e.g. training stopped before a run finished), dataset and class names from
-/// `summary.json` (when missing, "unknown dataset" and classes named by their label), and the
-/// configuration from `config.toml` when present.
+/// `summary.json` (when missing, "unknown dataset" and classes named by their label, the labels
+/// of multi-label runs by their index), and the configuration from `config.toml` when present.
 pub fn regenerate(dir: &Path) -> Result<Vec<PathBuf>> {
     let epochs = metrics_io::read_epochs(dir)?;
     let results_path = dir.join(metrics_io::RESULTS_JSONL);
@@ -217,11 +292,18 @@ pub fn regenerate(dir: &Path) -> Result<Vec<PathBuf>> {
         let s = metrics_io::read_summary(&summary_path)?;
         (s.dataset, s.class_names)
     } else {
-        let n = runs
+        // Classes up to the largest label seen; the labels of multi-label runs by index.
+        let classes = runs
             .iter()
             .flat_map(|r| r.y_true.iter().chain(&r.y_pred))
             .max()
             .map_or(0, |m| m + 1);
+        let labels = runs
+            .iter()
+            .filter_map(|r| r.multilabel.as_ref())
+            .map(|o| o.labels)
+            .max();
+        let n = labels.unwrap_or(0).max(classes);
         ("unknown dataset".to_string(), (0..n).map(|c| c.to_string()).collect())
     };
     let config_path = dir.join(CONFIG_TOML);

@@ -1,33 +1,58 @@
-//! Per-class F1 bars, methods side by side within each class, so a method that trades one
-//! class for another shows up where the accuracy alone would hide it.
+//! Per-class F1 bars (per-label for multi-label runs), methods side by side within each
+//! class, so a method that trades one class for another shows up where the accuracy alone
+//! would hide it.
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::super::classification_report::per_class_scores;
 use super::super::metrics::RunResult;
+use super::super::multilabel::per_label_scores;
+use super::super::multilabel_runs::any_multilabel;
 use super::util::{color, draw_legend};
 use super::{render, Plot, FONT};
-use crate::Result;
+use crate::{Error, Result};
+
+/// The F1 of each of a run's `n_classes` classes, or of its labels when it is multi-label
+/// (each label read as a binary problem): the one place that tells the two apart, so the
+/// plot below is drawn the same for both.
+fn run_f1(run: &RunResult, n_classes: usize) -> Result<Vec<f64>> {
+    let scores = match &run.multilabel {
+        None => per_class_scores(&run.y_true, &run.y_pred, n_classes)?,
+        Some(outputs) => {
+            if outputs.labels != n_classes {
+                return Err(Error::Data(format!(
+                    "per-label F1: {} run {} has {} labels but there are {n_classes} label names",
+                    run.method, run.run, outputs.labels
+                )));
+            }
+            per_label_scores(&outputs.y_true, &outputs.y_pred(), outputs.labels)?
+        }
+    };
+    Ok(scores.into_iter().map(|s| s.f1).collect())
+}
 
 /// Mean over `method`'s runs of each class's F1; `None` when the method has no runs.
 fn mean_f1(runs: &[RunResult], method: &str, n_classes: usize) -> Result<Option<Vec<f64>>> {
     let mut sum = vec![0.0; n_classes];
     let mut count = 0usize;
     for r in runs.iter().filter(|r| r.method == method) {
-        for (s, c) in sum.iter_mut().zip(per_class_scores(&r.y_true, &r.y_pred, n_classes)?) {
-            *s += c.f1;
+        for (s, f1) in sum.iter_mut().zip(run_f1(r, n_classes)?) {
+            *s += f1;
         }
         count += 1;
     }
     Ok((count > 0).then(|| sum.into_iter().map(|s| s / count as f64).collect()))
 }
 
-/// `f1_per_class.png`: per class, one bar per method with its F1 averaged over runs.
+/// `f1_per_class.png`: per class, one bar per method with its F1 averaged over runs; per
+/// label when the runs are multi-label (`class_names` then names the labels), titled so.
 ///
-/// Errors (rather than panics) when a run's labels are not below `class_names.len()`.
+/// Errors (rather than panics) when a run's labels are not below `class_names.len()`, or a
+/// multi-label run has other than `class_names.len()` labels or bad data.
 pub fn f1_bars(runs: &[RunResult], methods: &[String], class_names: &[String]) -> Result<Plot> {
     let file_name = "f1_per_class.png";
+    let unit = if any_multilabel(runs) { "label" } else { "class" };
     let n_classes = class_names.len();
     let mut per_method = Vec::new();
     for (i, m) in methods.iter().enumerate() {
@@ -43,7 +68,7 @@ pub fn f1_bars(runs: &[RunResult], methods: &[String], class_names: &[String]) -
     let height = 460 + label_height;
     let png = render(file_name, width, height, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption("Per-class F1 on the test set (mean over runs)", (FONT, 22))
+            .caption(format!("Per-{unit} F1 on the test set (mean over runs)"), (FONT, 22))
             .margin(14)
             .x_label_area_size(label_height)
             .y_label_area_size(60)
@@ -85,13 +110,18 @@ pub fn f1_bars(runs: &[RunResult], methods: &[String], class_names: &[String]) -
         }
         Ok(())
     })?;
+    let caption = if unit == "label" {
+        "F1 of each label on the test set, the label read as a binary problem (predicted where \
+         its score is at least the threshold), averaged over each method's runs; an undefined \
+         F1 (label neither present nor predicted) counts as 0, as in scikit-learn."
+    } else {
+        "F1 of each class on the test set, averaged over each method's runs; an undefined F1 \
+         (class neither present nor predicted) counts as 0, as in scikit-learn."
+    };
     Ok(Plot {
         file_name: file_name.to_string(),
-        title: "Per-class F1".to_string(),
-        caption: "F1 of each class on the test set, averaged over each method's runs; an \
-                  undefined F1 (class neither present nor predicted) counts as 0, as in \
-                  scikit-learn."
-            .to_string(),
+        title: format!("Per-{unit} F1"),
+        caption: caption.to_string(),
         png,
     })
 }

@@ -6,14 +6,47 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::super::classification_report::confusion_matrix;
 use super::super::metrics::RunResult;
-use super::{render, Plot, FONT};
+use super::{render, Area, DrawResult, Plot, FONT};
 use crate::Result;
 
-/// White to matplotlib's "Blues" dark end, by `t` in [0, 1].
-fn shade(t: f64) -> RGBColor {
+/// White to matplotlib's "Blues" dark end, by `t` in [0, 1]; shared with the multi-label
+/// confusion grid so both read alike.
+pub(crate) fn shade(t: f64) -> RGBColor {
     let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
     let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
     RGBColor(mix(247.0, 8.0), mix(251.0, 48.0), mix(255.0, 107.0))
+}
+
+/// The text colour that reads on a cell of `level`: white on dark cells, black on light ones.
+pub(crate) fn ink(level: f64) -> RGBColor {
+    if level > 0.5 {
+        WHITE
+    } else {
+        BLACK
+    }
+}
+
+/// One square heatmap cell at `(x, y)` of side `cell`, shaded by `level` in [0, 1], with
+/// `count` written in its centre at `size` px when given, in [`ink`].
+pub(crate) fn heat_cell(
+    area: &Area,
+    (x, y): (i32, i32),
+    cell: i32,
+    level: f64,
+    count: Option<(usize, f64)>,
+) -> DrawResult {
+    area.draw(&Rectangle::new([(x, y), (x + cell, y + cell)], shade(level).filled()))?;
+    if let Some((count, size)) = count {
+        area.draw(&Text::new(
+            count.to_string(),
+            (x + cell / 2, y + cell / 2),
+            (FONT, size)
+                .into_font()
+                .color(&ink(level))
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+    }
+    Ok(())
 }
 
 /// `confusion_<slug>.png`: rows are true classes, columns predicted ones, counts summed over
@@ -56,20 +89,14 @@ pub fn confusion_heatmap(runs: &[RunResult], method: &str, class_names: &[String
         for (t, row) in counts.iter().enumerate() {
             for (p, &count) in row.iter().enumerate() {
                 let (x, y) = (left + p as i32 * cell, top + t as i32 * cell);
-                let level = count as f64 / max;
-                root.draw(&Rectangle::new([(x, y), (x + cell, y + cell)], shade(level).filled()))?;
-                if show_counts {
-                    let ink = if level > 0.5 { WHITE } else { BLACK };
-                    let size = (cell as f64 * 0.38).min(16.0);
-                    root.draw(&Text::new(
-                        count.to_string(),
-                        (x + cell / 2, y + cell / 2),
-                        (FONT, size)
-                            .into_font()
-                            .color(&ink)
-                            .pos(Pos::new(HPos::Center, VPos::Center)),
-                    ))?;
-                }
+                let size = (cell as f64 * 0.38).min(16.0);
+                heat_cell(
+                    root,
+                    (x, y),
+                    cell,
+                    count as f64 / max,
+                    show_counts.then_some((count, size)),
+                )?;
             }
         }
         root.draw(&Rectangle::new([(left, top), (left + grid, top + grid)], BLACK))?;

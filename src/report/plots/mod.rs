@@ -10,12 +10,14 @@ mod bars;
 mod confusion;
 mod curves;
 mod energy;
+mod multilabel_confusion;
 mod util;
 
 pub use bars::f1_bars;
 pub use confusion::confusion_heatmap;
 pub use curves::{accuracy_curves, loss_curves, penalty_curves};
 pub use energy::energy_curves;
+pub use multilabel_confusion::multilabel_confusion_grid;
 
 use std::sync::OnceLock;
 
