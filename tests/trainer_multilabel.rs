@@ -79,8 +79,19 @@ fn one_epoch_of_resnet18_on_the_mosaics_writes_the_whole_report() {
         "classification_report_bce.txt",
         "classification_report_learnable_all_runs.txt",
         "bce/run-1/checkpoint/model.safetensors",
+        "plots/multilabel_confusion_bce.png",
+        "plots/multilabel_confusion_learnable.png",
+        "plots/f1_per_class.png",
+        "plots/energy.png",
     ] {
         assert!(dir.join(file).is_file(), "{file} is missing");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for needle in ["element-wise accuracy", "Hamming loss", "subset accuracy"] {
+        assert!(
+            html.to_lowercase().contains(&needle.to_lowercase()),
+            "{needle} not in report.html"
+        );
     }
     let (model, _) = load_tensors(dir.join("bce/run-1/checkpoint/model.safetensors")).unwrap();
     assert!(model

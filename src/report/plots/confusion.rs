@@ -79,7 +79,7 @@ pub fn confusion_heatmap(runs: &[RunResult], method: &str, class_names: &[String
     let show_counts = cell >= 18;
     let png = render(file_name, width as u32, height as u32, |root| {
         root.draw(&Text::new(
-            format!("Confusion matrix: {method} ({n_runs} runs pooled)"),
+            format!("Confusion matrix: {method} ({})", super::util::runs_pooled(n_runs)),
             (width / 2, 24),
             (FONT, 22)
                 .into_font()

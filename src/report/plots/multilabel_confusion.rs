@@ -130,7 +130,10 @@ pub fn multilabel_confusion_grid(
     let n_runs = pooled.runs;
     let png = render(file_name, width as u32, height as u32, |root| {
         let centre = Pos::new(HPos::Center, VPos::Center);
-        let title = format!("Per-label confusion matrices: {method} ({n_runs} runs pooled)");
+        let title = format!(
+            "Per-label confusion matrices: {method} ({})",
+            super::util::runs_pooled(n_runs)
+        );
         text(root, &title, (width / 2, 24), 22.0, BLACK, centre)?;
         let x0 = (width - columns as i32 * panel_w) / 2;
         for (i, (m, name)) in matrices.iter().zip(label_names).enumerate() {

@@ -171,3 +171,12 @@ mod tests {
         assert_eq!(linear_ticks(0.804, 0.808)(&0.8045), "0.8045");
     }
 }
+
+/// "1 run" or "3 runs pooled", for titles of plots that sum over a method's runs.
+pub(crate) fn runs_pooled(n: usize) -> String {
+    if n == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{n} runs pooled")
+    }
+}
