@@ -139,6 +139,15 @@ where
     Ok(())
 }
 
+/// "1 run" or "3 runs pooled", for titles of plots that sum over a method's runs.
+pub(crate) fn runs_pooled(n: usize) -> String {
+    if n == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{n} runs pooled")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::linear_ticks;
@@ -169,14 +178,5 @@ mod tests {
         }
         // The case: E over 0.804-0.808 was labelled 0.804, 0.804, 0.805, 0.805.
         assert_eq!(linear_ticks(0.804, 0.808)(&0.8045), "0.8045");
-    }
-}
-
-/// "1 run" or "3 runs pooled", for titles of plots that sum over a method's runs.
-pub(crate) fn runs_pooled(n: usize) -> String {
-    if n == 1 {
-        "1 run".to_string()
-    } else {
-        format!("{n} runs pooled")
     }
 }
