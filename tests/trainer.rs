@@ -248,6 +248,38 @@ fn the_written_config_loads_back_and_bad_files_are_errors_naming_them() {
         let err = TrainConfig::from_toml_file(&path).unwrap_err().to_string();
         assert!(err.contains("run.toml") && err.contains(needle), "{text}: {err}");
     }
+    // A multi-label configuration with the defaults that depend on the method and the model left
+    // to them: the file reproduces every method's model, learning rate and batch size.
+    use learnloss::train::{ModelKind, Task};
+    let multilabel = TrainConfig {
+        task: Task::Multilabel,
+        threshold: 0.4,
+        image_size: 96,
+        pretrained: Some("weights/resnet18.safetensors".into()),
+        ..TrainConfig::default()
+    };
+    std::fs::write(&path, multilabel.to_toml()).unwrap();
+    let back = TrainConfig::from_toml_file(&path).unwrap();
+    assert_eq!(back.methods(), vec![Method::Bce, Method::Learnable]);
+    assert_eq!(
+        (back.task, back.threshold, back.image_size),
+        (Task::Multilabel, 0.4, 96)
+    );
+    assert_eq!(back.pretrained, multilabel.pretrained);
+    for m in back.methods() {
+        assert_eq!(back.model_for(m), ModelKind::Resnet18);
+        assert_eq!(
+            (back.lr_for(m), back.batch_size_for(m), back.loss_network_lr()),
+            (1e-4, 32, 1e-3)
+        );
+    }
+    // Reused with another model, the file does not pin ResNet-18's learning rate.
+    let reused = TrainConfig {
+        model: Some(ModelKind::LearnableCnn),
+        ..back
+    };
+    assert_eq!(reused.lr_for(Method::Bce), 1e-3);
+
     let missing = dir.path().join("absent.toml");
     let err = TrainConfig::from_toml_file(&missing).unwrap_err().to_string();
     assert!(err.contains("absent.toml"), "{err}");

@@ -67,7 +67,8 @@ fn one_epoch_of_resnet18_on_the_mosaics_writes_the_whole_report() {
     for line in [
         "task = \"multilabel\"",
         "model = \"resnet18\"",
-        "lr = 0.0001",
+        "# bce: model resnet18, lr 0.0001, batch size 32",
+        "# learnable: model resnet18, lr 0.0001, batch size 32",
         "methods = [\"bce\", \"learnable\"]",
     ] {
         assert!(config.contains(line), "{line} not in\n{config}");
@@ -245,21 +246,83 @@ fn pretrained_weights_load_into_every_run() {
     }
     let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     args[3] = format!("--data-dir={}", grey.path().display());
-    args.push("--lr=1e-12".into());
+    args[5] = "--methods=bce,learnable".into();
+    args[7] = "--runs=2".into();
+    args.extend(["--lr=1e-12".into(), "--batch-size=4".into()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = learnloss(&args);
     assert_success(&args, &run);
-    let (model, _) = load_tensors(dir.join("bce/run-1/checkpoint/model.safetensors")).unwrap();
-    let trained = &model
-        .iter()
-        .find(|(n, _)| n == "classifier.convolutions.0.weight")
+    for run in ["bce/run-1", "bce/run-2", "learnable/run-1", "learnable/run-2"] {
+        let (model, _) = load_tensors(dir.join(run).join("checkpoint/model.safetensors")).unwrap();
+        let trained = &model
+            .iter()
+            .find(|(n, _)| n == "classifier.convolutions.0.weight")
+            .unwrap()
+            .1;
+        let (a, b) = (trained.to_f64_vec(), conv1.to_f64_vec());
+        assert!(
+            a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-8),
+            "{run}: conv1 is not the file's"
+        );
+    }
+}
+
+/// `metrics.jsonl` of a run folder without the wall-clock seconds.
+fn epochs_without_seconds(dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("metrics.jsonl"))
         .unwrap()
-        .1;
-    let (a, b) = (trained.to_f64_vec(), conv1.to_f64_vec());
-    assert!(
-        a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-8),
-        "conv1 is not the file's"
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v.as_object_mut().unwrap().remove("seconds");
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn a_multilabel_run_resumed_after_an_epoch_ends_as_an_uninterrupted_one() {
+    let data = tempfile::tempdir().unwrap();
+    write_split(data.path(), "train", 16, 5);
+    write_split(data.path(), "test", 6, 6);
+    let out = tempfile::tempdir().unwrap();
+    let run = |dir: &Path, epochs: &str, resume: bool| {
+        let mut args = vec![
+            "train".to_string(),
+            "--task=multilabel".into(),
+            "--dataset=folder".into(),
+            format!("--data-dir={}", data.path().display()),
+            "--image-size=32".into(),
+            "--methods=learnable".into(),
+            "--preset=meaningful".into(),
+            format!("--epochs={epochs}"),
+            "--runs=1".into(),
+            "--batch-size=4".into(),
+            format!("--out={}", dir.display()),
+        ];
+        if resume {
+            args.push("--resume".into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let done = learnloss(&args);
+        assert_success(&args, &done);
+        text(&done.stdout)
+    };
+    let whole = out.path().join("whole");
+    run(&whole, "2", false);
+    let parted = out.path().join("parted");
+    run(&parted, "1", false);
+    // The stopped run's result is removed, as if it had been killed after its first epoch's
+    // checkpoint: --resume continues from that checkpoint.
+    std::fs::remove_file(parted.join("learnable/run-1/results.jsonl")).unwrap();
+    let resumed = run(&parted, "2", true);
+    assert!(resumed.contains("resuming after epoch 1"), "{resumed}");
+    assert_eq!(
+        epochs_without_seconds(&whole.join("learnable/run-1")),
+        epochs_without_seconds(&parted.join("learnable/run-1"))
     );
+    let (a, b) = (&results(&whole)[0], &results(&parted)[0]);
+    assert_eq!(a.multilabel, b.multilabel, "the same test scores");
 }
 
 fn assert_one_line_error(args: &[&str], needles: &[&str]) {
@@ -305,4 +368,61 @@ fn flags_that_do_not_fit_the_task_are_one_line_errors() {
         ],
         &["/nonexistent/w.safetensors"],
     );
+}
+
+#[test]
+fn data_the_model_or_batch_norm_cannot_take_is_refused_before_training() {
+    let data = tempfile::tempdir().unwrap();
+    write_split(data.path(), "train", 9, 7);
+    write_split(data.path(), "test", 3, 8);
+    let out = tempfile::tempdir().unwrap();
+    let check = |extra: &[&str], needles: &[&str]| {
+        let mut args = vec![
+            "train".to_string(),
+            "--task=multilabel".into(),
+            "--dataset=folder".into(),
+            format!("--data-dir={}", data.path().display()),
+            "--epochs=1".into(),
+            format!("--out={}", out.path().join("x").display()),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_one_line_error(&args, needles);
+    };
+    // 8 training images after the split: a last batch of one at batch size 7.
+    check(
+        &["--image-size=32", "--batch-size=7"],
+        &["last batch of one", "--batch-size"],
+    );
+    check(&["--image-size=3", "--model=learnable-cnn"], &["3×3", "--image-size"]);
+    check(
+        &["--image-size=32", "--val-fraction=0.01"],
+        &["validation set is empty"],
+    );
+
+    // One label only: fine for ResNet-18, refused by the two CNNs.
+    let single = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(single.path().join("images")).unwrap();
+    for (split, n) in [("train", 8u8), ("test", 3)] {
+        let mut csv = String::from("image,labels\n");
+        for i in 0..n {
+            let path = format!("images/{split}-{i}.png");
+            RgbImage::from_pixel(8, 8, Rgb([i * 20, 0, 0]))
+                .save_with_format(single.path().join(&path), ImageFormat::Png)
+                .unwrap();
+            csv += &format!("{path},{}\n", if i % 2 == 0 { "cat" } else { "" });
+        }
+        std::fs::write(single.path().join(format!("{split}.csv")), csv).unwrap();
+    }
+    let args = [
+        "train",
+        "--task=multilabel",
+        "--dataset=folder",
+        &format!("--data-dir={}", single.path().display()),
+        "--model=baseline-cnn",
+        "--methods=bce",
+        "--epochs=1",
+        &format!("--out={}", out.path().join("y").display()),
+    ];
+    assert_one_line_error(&args, &["at least 2 classes or labels", "has 1"]);
 }

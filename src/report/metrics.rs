@@ -57,8 +57,9 @@ pub struct RunResult {
     /// Predicted test labels, aligned with `y_true`.
     pub y_pred: Vec<usize>,
     /// The learned loss's energy E sampled against the true-class probability: `(p_true, E)`
-    /// points (for a multi-label run `(t, E)`, t the agreement with the truth: p = t on the
-    /// true labels and 1 − t on the others); None for methods without a learned loss.
+    /// points (for a multi-label run `(t, E)`, t the agreement with the truth: the mean over
+    /// labels c of E(p, e_c) with p = t on c and 1 − t on the others); None for methods
+    /// without a learned loss.
     #[serde(with = "serde_float::option_pairs")]
     pub energy_curve: Option<Vec<(f64, f64)>>,
     /// The test-set truth and scores of a multi-label run (`y_true`/`y_pred` are then empty);

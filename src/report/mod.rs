@@ -156,7 +156,7 @@ fn multilabel_method_report(inputs: &ReportInputs, method: &str, runs: &[&RunRes
 fn render_plots(inputs: &ReportInputs, methods: &[String], slugs: &[String], notes: &mut Notes) -> Result<Vec<Plot>> {
     let multilabel = any_multilabel(&inputs.runs);
     let mut out = vec![
-        plots::accuracy_curves(&inputs.epochs, methods)?,
+        plots::accuracy_curves(&inputs.epochs, methods, multilabel)?,
         plots::loss_curves(&inputs.epochs, methods)?,
     ];
     out.extend(plots::penalty_curves(&inputs.epochs, methods)?);

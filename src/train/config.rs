@@ -44,10 +44,11 @@ pub struct TrainConfig {
     pub runs: usize,
     /// Absent: the seed's 20, or [`EMBEDDED_EPOCHS`] on the embedded subset.
     pub epochs: Option<usize>,
-    /// One batch size for every method; absent: the seed's (1024 learnable classifier, 128
-    /// baseline CNN).
+    /// One batch size for every method; absent: the model's (1024 learnable classifier, 128
+    /// baseline CNN, 32 ResNet-18).
     pub batch_size: Option<usize>,
-    /// Adam's learning rate; absent: 1e-4 for ResNet-18, 1e-3 for the others.
+    /// Adam's learning rate for every network; absent: the classifier's is 1e-4 for ResNet-18
+    /// and 1e-3 for the others, the loss network's 1e-3 (the seed's).
     pub lr: Option<f64>,
     /// λ, the weight on the loss network's penalties.
     pub lambda: f64,
@@ -115,28 +116,30 @@ impl TrainConfig {
     }
 
     /// The configuration as TOML, with the preset's choices written out so the file says what
-    /// ran.
+    /// ran. The model, learning rate and batch size stay as given: their defaults depend on the
+    /// method (and the model on the task), so writing one resolved value would change what a
+    /// reused file runs once `--methods` or `--model` differ; what each method got is written
+    /// in comments instead.
     pub fn to_toml(&self) -> String {
         let mut resolved = self.clone();
         resolved.epochs = Some(self.epochs());
         let methods = self.methods();
         resolved.methods = Some(methods.clone());
-        // One model and one learning rate when every method shares them (the usual case); else
-        // they stay per method, as their defaults say.
-        let models: Vec<ModelKind> = methods.iter().map(|&m| self.model_for(m)).collect();
-        if models.windows(2).all(|w| w[0] == w[1]) {
-            resolved.model = models.first().copied();
-        }
-        let rates: Vec<f64> = methods.iter().map(|&m| self.lr_for(m)).collect();
-        if rates.windows(2).all(|w| w[0] == w[1]) {
-            resolved.lr = rates.first().copied();
-        }
         let lossnet = self.loss_network(2);
         resolved.trace = Some(self.trace_definition());
         resolved.lossnet_activation = Some(lossnet.activation);
         resolved.lossnet_bn = Some(lossnet.bn);
         let body = toml::to_string(&resolved).expect("the configuration serialises");
-        format!("# learnloss train: the resolved configuration (load it again with --config)\n{body}")
+        let mut out = String::from("# learnloss train: the resolved configuration (load it again with --config)\n");
+        for m in methods {
+            out += &format!(
+                "# {m}: model {}, lr {}, batch size {}\n",
+                self.model_for(m),
+                self.lr_for(m),
+                self.batch_size_for(m)
+            );
+        }
+        out + &body
     }
 
     /// The number of epochs, defaults resolved.
@@ -179,9 +182,15 @@ impl TrainConfig {
         self.model.unwrap_or(ModelKind::default_for(method, self.task))
     }
 
-    /// Adam's learning rate for `method`'s networks.
+    /// Adam's learning rate for `method`'s classifier.
     pub fn lr_for(&self, method: Method) -> f64 {
         self.lr.unwrap_or(self.model_for(method).default_lr())
+    }
+
+    /// Adam's learning rate for the loss network: `--lr`, else the seed's 1e-3 whatever the
+    /// classifier.
+    pub fn loss_network_lr(&self) -> f64 {
+        self.lr.unwrap_or(1e-3)
     }
 
     pub fn trace_definition(&self) -> TraceDefinition {

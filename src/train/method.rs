@@ -1,7 +1,9 @@
-//! The training methods the trainer compares. `learnable` is the seed's learnable loss; the other
-//! task losses train the *same* classifier, so that against `learnable` only the loss differs
-//! (`bce` is exactly `learnable` without its loss network: the ablation that tells whether the
-//! penalties help). `baseline` keeps the seed's smaller CNN with cross-entropy.
+//! The training methods the trainer compares: the loss each trains with. `learnable` is the seed's
+//! learnable loss; by default the other task losses train the *same* classifier, so that against
+//! `learnable` only the loss differs (`bce` is exactly `learnable` without its loss network: the
+//! ablation that tells whether the penalties help), and `baseline` keeps the seed's smaller CNN
+//! with cross-entropy. `--model` puts every method on one network instead
+//! ([`super::ModelKind`]). On multi-label data only `bce` and `learnable` are defined.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -10,11 +12,12 @@ use std::str::FromStr;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Method {
-    /// The seed's baseline CNN (2 conv blocks) with cross-entropy on logits.
+    /// Cross-entropy on logits (by default on the seed's baseline CNN, 2 conv blocks).
     Baseline,
-    /// The learnable classifier trained through the loss network: BCE + λ·penalties.
+    /// The classifier trained through the loss network: BCE + λ·penalties.
     Learnable,
-    /// BCE on the classifier's probabilities against one-hot targets.
+    /// BCE on the classifier's probabilities against one-hot targets, or on the per-label
+    /// sigmoid outputs against multi-hot targets.
     Bce,
     /// Cross-entropy on the classifier's logits.
     Ce,

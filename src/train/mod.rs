@@ -93,6 +93,41 @@ fn load_splits(config: &TrainConfig) -> Result<(Splits, String)> {
     }
 }
 
+/// Refuses, before any training, what would fail later: an empty split, a model the images or
+/// the class count do not fit, and a last training batch of one sample where a training-mode
+/// BatchNorm (the classifier's, or the loss network's) needs at least two.
+fn check_fits(config: &TrainConfig, data: &Splits, methods: &[Method]) -> Result<()> {
+    for (name, split) in [
+        ("training", &data.train),
+        ("validation", &data.val),
+        ("test", &data.test),
+    ] {
+        if split.is_empty() {
+            return Err(Error::Config(format!(
+                "the {name} set is empty ({} training images before the --val-fraction {} split, {} test images)",
+                data.train.len() + data.val.len(),
+                config.val_fraction,
+                data.test.len()
+            )));
+        }
+    }
+    for &method in methods {
+        let model = config.model_for(method);
+        model.check(data.train.image_shape(), data.train.outputs())?;
+        let batch = config.batch_size_for(method);
+        let lossnet_bn = method == Method::Learnable
+            && config.loss_network(data.train.outputs()).bn == crate::learnable::BnMode::Train;
+        if data.train.len() % batch == 1 && (model.has_batch_norm() || lossnet_bn) {
+            return Err(Error::Config(format!(
+                "{method}: {} training images at batch size {batch} leave a last batch of one image, \
+                 which training-mode BatchNorm cannot normalise; choose another --batch-size",
+                data.train.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Loads the data, trains every run of every method (continuing finished and checkpointed runs
 /// when `resume`), and writes the report to `config.out` after each run, so that a failure later
 /// never loses a finished run's results.
@@ -124,6 +159,7 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
         data.train.image_shape(),
     ));
     let methods = config.methods();
+    check_fits(config, &data, &methods)?;
     if methods.contains(&Method::Learnable) {
         if let Some(warning) = vacuity_warning(&config.probe_loss_network(classes), &config.objective()) {
             progress.note(&warning);
@@ -172,7 +208,10 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
 pub fn summary_table(config: &TrainConfig, runs: &[RunResult]) -> String {
     let mut out = String::from(match config.task {
         Task::Multiclass => "method        test accuracy (mean ± std)   runs\n",
-        Task::Multilabel => "method        test element-wise accuracy (mean ± std)   runs\n",
+        // The same columns, the accuracy named on a line of its own.
+        Task::Multilabel => {
+            "(test accuracy: element-wise, over samples × labels)\nmethod        test accuracy (mean ± std)   runs\n"
+        }
     });
     for method in &config.methods() {
         let acc: Vec<f64> = runs

@@ -7,7 +7,7 @@ use crate::models::{
     MultiLabelConfig,
 };
 use crate::nn::{Sequential, SharedGenerator, Spec};
-use crate::Generator;
+use crate::{Error, Generator, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -91,6 +91,40 @@ impl ModelKind {
             ModelKind::BaselineCnn => 1e-7,
             _ => 1e-8,
         }
+    }
+
+    /// Whether the model fits `input` images and `outputs` classes or labels; the error says
+    /// what to change where [`ModelKind::build`] would panic (a programmer's error there, but
+    /// here the sizes come from the user's data).
+    pub fn check(self, input: ImageShape, outputs: usize) -> Result<()> {
+        let [c, h, w] = input;
+        let fail = |m: String| Err(Error::Config(format!("--model {self}: {m}")));
+        if c == 0 || h == 0 || w == 0 {
+            return fail(format!("the images of shape {input:?} are empty"));
+        }
+        match self {
+            ModelKind::BaselineCnn | ModelKind::LearnableCnn => {
+                if outputs < 2 {
+                    return fail(format!(
+                        "needs at least 2 classes or labels, the data has {outputs} (use --model resnet18)"
+                    ));
+                }
+                if h < 4 || w < 4 {
+                    return fail(format!(
+                        "{h}×{w} images are too small for its two 2×2 poolings (at least 4×4; see --image-size)"
+                    ));
+                }
+            }
+            ModelKind::Resnet18 if outputs == 0 => return fail("the data has no labels".into()),
+            ModelKind::Resnet18 => {}
+        }
+        Ok(())
+    }
+
+    /// Whether the classifier normalises with batch statistics in training, and so cannot
+    /// train on a batch of one sample (PyTorch: "Expected more than 1 value per channel").
+    pub fn has_batch_norm(self) -> bool {
+        !matches!(self, ModelKind::BaselineCnn)
     }
 
     /// Builds the classifier for `input` images and `outputs` classes or labels.

@@ -77,15 +77,18 @@ impl RunModels {
         if let Some(path) = &config.pretrained {
             load_torchvision_resnet18(path, &classifier, "convolutions")?;
         }
-        let adam = |eps: f64| AdamConfig {
-            lr: config.lr_for(method),
+        let adam = |lr: f64, eps: f64| AdamConfig {
+            lr,
             eps,
             ..AdamConfig::default()
         };
-        let classifier_opt = Adam::new(classifier.named_parameters(), adam(model.adam_eps()))?;
+        let classifier_opt = Adam::new(
+            classifier.named_parameters(),
+            adam(config.lr_for(method), model.adam_eps()),
+        )?;
         let (loss_network, loss_network_opt) = if method == Method::Learnable {
             let net = LossNetwork::new(config.loss_network(classes), &spec, &mut init);
-            let opt = Adam::new(net.named_parameters(), adam(1e-8))?;
+            let opt = Adam::new(net.named_parameters(), adam(config.loss_network_lr(), 1e-8))?;
             (Some(net), Some(opt))
         } else {
             (None, None)

@@ -204,8 +204,9 @@ fn figure(
 }
 
 /// `accuracy.png`: train and validation accuracy per epoch, mean ± std over each method's
-/// runs.
-pub fn accuracy_curves(records: &[EpochRecord], methods: &[String]) -> Result<Plot> {
+/// runs; `elementwise` when the runs are multi-label, whose accuracy is the seed's share of
+/// right label decisions.
+pub fn accuracy_curves(records: &[EpochRecord], methods: &[String], elementwise: bool) -> Result<Plot> {
     let file_name = "accuracy.png";
     let train = bands(records, methods, |r| Some(r.train_accuracy));
     let val = bands(records, methods, |r| Some(r.val_accuracy));
@@ -219,9 +220,16 @@ pub fn accuracy_curves(records: &[EpochRecord], methods: &[String]) -> Result<Pl
     Ok(Plot {
         file_name: file_name.to_string(),
         title: "Accuracy".to_string(),
-        caption: "Train and validation accuracy per epoch; lines are the mean over runs, \
-                  shaded bands ± one sample standard deviation."
-            .to_string(),
+        caption: format!(
+            "Train and validation {}accuracy per epoch; lines are the mean over runs, shaded \
+             bands ± one sample standard deviation.",
+            if elementwise {
+                "element-wise (the share of label decisions that are right, over samples × \
+                 labels) "
+            } else {
+                ""
+            }
+        ),
         png,
     })
 }

@@ -91,9 +91,9 @@ pub fn energy_curves(runs: &[RunResult]) -> Result<Option<Plot>> {
         file_name: file_name.to_string(),
         title: "Learned energy".to_string(),
         caption: if x == "t" {
-            "The learned loss's energy E as a function of t, the agreement with the truth: the \
-             predicted probability is t on each sample's true labels and 1 − t on the others; \
-             one line per run; the outlined dot marks each curve's minimum, whose t the legend \
+            "The learned loss's energy E as a function of t, the agreement with the truth: for \
+             each label c, y = e_c (that one label present) and p = t on c, 1 − t on every other \
+             label, E averaged over c; one line per run; the outlined dot marks each curve's minimum, whose t the legend \
              gives."
         } else {
             "The learned loss's energy E as a function of the predicted probability of the \

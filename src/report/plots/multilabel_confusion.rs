@@ -180,9 +180,10 @@ pub fn multilabel_confusion_grid(
         caption: format!(
             "One 2×2 matrix per label, as scikit-learn's multilabel_confusion_matrix: rows are \
              the truth (0 = label absent, 1 = present), columns the prediction (score at least \
-             the threshold), cells [[tn, fp], [fn, tp]]. Test predictions of all {n_runs} runs \
-             of {method} pooled ({total} samples, which each label's four counts add up to); \
-             darker is more, on one scale for every label."
+             the threshold), cells [[tn, fp], [fn, tp]]. Test predictions of {method} ({}; \
+             {total} samples, which each label's four counts add up to); darker is more, on one \
+             scale for every label.",
+            super::util::runs_pooled(n_runs)
         ),
         png,
     })
