@@ -284,6 +284,39 @@ conformance!(
     max_pool_ties_and_overlaps,
 );
 
+/// torchvision's ResNet-18 structure (a narrow one: 2 channels after the stem) under the
+/// multi-label head, one training step's forward, BCE and gradients, and the eval-mode
+/// forward: the stem's 7×7/2 convolution, the padded 3×3/2 max-pool, the residual adds, the
+/// downsample path and the average pool on each device. Twenty layers deep, with training-mode
+/// BatchNorm over 3 values per channel in layer 4 (which divides by a small spread), so f32
+/// rounding grows: f32 gets 1e-3 of the output's largest magnitude, f64 1e-10 (the
+/// per-primitive tests hold every op to 1e-5 and 1e-12).
+#[test]
+fn resnet18_multilabel_step() {
+    for device in devices() {
+        for dtype in [DType::F64, DType::F32] {
+            if !supports(&device, dtype) {
+                eprintln!("resnet18_multilabel_step: {device} has no {dtype}; skipped");
+                continue;
+            }
+            let want = bodies::resnet18_multilabel_step(&Device::Cpu, dtype);
+            let got = bodies::resnet18_multilabel_step(&device, dtype);
+            let tol = if dtype == DType::F32 { 1e-3 } else { 1e-10 };
+            for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+                let (a, e) = (g.to_f64_vec(), w.to_f64_vec());
+                assert_eq!(g.shape(), w.shape(), "output {k} on {device}");
+                let scale = e.iter().fold(1e-3f64, |m, v| m.max(v.abs()));
+                for (i, (x, y)) in a.iter().zip(&e).enumerate() {
+                    assert!(
+                        (x - y).abs() <= tol * scale,
+                        "resnet18 [{dtype}] output {k} on {device}: element {i} is {x}, the CPU gives {y}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// A NaN in a max-pool window wins (PyTorch's rule, kept by every backend; on wgpu the NaN test
 /// reads the bits, since lavapipe folds `v != v` away).
 #[test]
@@ -963,6 +996,45 @@ mod bodies {
     /// `BatchNorm2d` in training mode (the fused op on `channel_affine` / `channel_dot`):
     /// output, running statistics, gradients in the input, weight and bias, and a second
     /// derivative through the input gradient; a permuted input as well.
+    pub fn resnet18_multilabel_step(dev: &Device, dtype: DType) -> Vec<Tensor> {
+        use learnloss::loss::{binary_cross_entropy, Reduction};
+        use learnloss::models::{multilabel_resnet18, MultiLabelConfig};
+        let mut config = MultiLabelConfig::new([2, 21, 19], 3);
+        config.width = 2;
+        config.dropout = 0.0;
+        let spec = Spec::new(dtype, dev.clone());
+        let mut net = multilabel_resnet18(
+            &config,
+            &spec,
+            &mut Generator::new(400),
+            learnloss::nn::shared_generator(401),
+        );
+        let x = randn(&[3, 2, 21, 19], dtype, dev, 402).requires_grad_(true);
+        let y = Tensor::rand(&[3, 3], dtype, dev, &mut Generator::new(403))
+            .lt_scalar(0.5)
+            .mask_to(dtype);
+        let p = net.forward(&x);
+        let loss = binary_cross_entropy(&p, &y, None, Reduction::Mean);
+        let params = net.named_parameters();
+        let pick = |name: &str| params.iter().find(|(n, _)| n == name).unwrap().1.clone();
+        let grads = grad(
+            std::slice::from_ref(&loss),
+            &[
+                x.clone(),
+                pick("convolutions.0.weight"),
+                pick("convolutions.5.0.downsample.0.weight"),
+                pick("dense.weight"),
+            ],
+            None,
+            false,
+        );
+        net.eval();
+        let eval = net.forward(&x.detach());
+        let mut out = vec![p.detach(), loss.detach(), eval];
+        out.extend(grads);
+        out
+    }
+
     pub fn batch_norm_2d_train(dev: &Device, dtype: DType) -> Vec<Tensor> {
         let spec = Spec::new(dtype, dev.clone());
         let mut out = Vec::new();
