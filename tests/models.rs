@@ -112,3 +112,48 @@ fn too_small_inputs_are_rejected_with_the_shape() {
     let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(msg.contains("[1, 3, 3]"), "{msg}");
 }
+
+/// The study's MLP (DESIGN §9): PyTorch's attribute names, 109,386 parameters on 1×28×28 with
+/// 10 classes (784·128 + 128 + 128·64 + 64 + 64·10 + 10), any image shape, and logits equal to
+/// the layers composed by hand.
+#[test]
+fn mlp_has_the_studys_names_size_and_arithmetic() {
+    use learnloss::models::mlp;
+    let net = mlp([1, 28, 28], 10, &Spec::f64(), &mut Generator::new(4));
+    let names: Vec<(String, Vec<usize>)> = net
+        .state_dict()
+        .into_iter()
+        .map(|(n, t)| (n, t.shape().to_vec()))
+        .collect();
+    let expected: Vec<(String, Vec<usize>)> = [
+        ("fc1.weight", vec![128, 784]),
+        ("fc1.bias", vec![128]),
+        ("fc2.weight", vec![64, 128]),
+        ("fc2.bias", vec![64]),
+        ("fc3.weight", vec![10, 64]),
+        ("fc3.bias", vec![10]),
+    ]
+    .into_iter()
+    .map(|(n, s)| (n.to_string(), s))
+    .collect();
+    assert_eq!(names, expected);
+    assert_eq!(net.num_parameters(), 109_386);
+
+    let x = Tensor::randn(&[3, 1, 28, 28], DType::F64, &Device::Cpu, &mut Generator::new(5));
+    let p: std::collections::HashMap<String, Tensor> = net.state_dict().into_iter().collect();
+    let layer = |h: &Tensor, i: usize| {
+        h.matmul(&p[&format!("fc{i}.weight")].mt())
+            .add(&p[&format!("fc{i}.bias")])
+    };
+    let by_hand = layer(&layer(&layer(&x.reshape(&[3, 784]), 1).relu(), 2).relu(), 3);
+    let out = net.forward(&x);
+    assert_eq!(out.shape(), &[3, 10]);
+    let (a, b) = (out.to_f64_vec(), by_hand.to_f64_vec());
+    assert!(a.iter().zip(&b).all(|(u, v)| (u - v).abs() < 1e-12), "{a:?} vs {b:?}");
+
+    let colour = mlp([3, 32, 32], 100, &Spec::default(), &mut Generator::new(6));
+    assert_eq!(
+        colour.num_parameters(),
+        3072 * 128 + 128 + 128 * 64 + 64 + 64 * 100 + 100
+    );
+}

@@ -333,3 +333,36 @@ fn float64_training_on_the_best_device() {
         }
     }
 }
+
+/// `--model mlp` puts every cross-entropy method on the study's MLP (batch 64 by default).
+#[test]
+fn the_mlp_trains_the_cross_entropy_methods() {
+    let data = tempfile::tempdir().unwrap();
+    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("mlp");
+    let args = [
+        "train",
+        "--dataset=mnist",
+        &format!("--data-dir={}", data.path().display()),
+        "--model=mlp",
+        "--methods=ce,weighted-ce,ce-l1",
+        "--runs=1",
+        "--epochs=1",
+        "--quiet",
+        &format!("--out={}", dir.display()),
+    ];
+    let done = learnloss(&args);
+    assert!(done.status.success(), "{args:?}: {}", text(&done.stderr));
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    for method in ["ce", "weighted-ce", "ce-l1"] {
+        assert!(
+            config.contains(&format!("# {method}: model mlp, lr 0.001, batch size 64")),
+            "{config}"
+        );
+        let file = dir.join(format!("{method}/run-1/checkpoint/model.safetensors"));
+        let (tensors, _) = learnloss::checkpoint::load_tensors(&file).unwrap();
+        let names: Vec<&str> = tensors.iter().map(|(n, _)| n.as_str()).collect();
+        assert!(names.contains(&"classifier.fc3.bias"), "{names:?}");
+    }
+}

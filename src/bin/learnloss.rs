@@ -58,7 +58,7 @@ struct TrainArgs {
     /// --task multilabel bce and learnable [default: baseline,learnable; bce,learnable]
     #[arg(long, value_delimiter = ',')]
     methods: Option<Vec<Method>>,
-    /// The classifier every method trains: baseline-cnn, learnable-cnn or resnet18 [default:
+    /// The classifier every method trains: baseline-cnn, learnable-cnn, resnet18 or mlp [default:
     /// baseline-cnn for baseline and learnable-cnn for the other methods; resnet18 for
     /// --task multilabel]
     #[arg(long)]

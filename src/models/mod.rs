@@ -5,11 +5,13 @@
 
 mod baseline;
 mod classifier;
+mod mlp;
 mod resnet;
 mod torchvision_weights;
 
 pub use baseline::{baseline_cnn, BaselineConfig};
 pub use classifier::{learnable_classifier, ClassifierConfig, PROBABILITY_FLOOR};
+pub use mlp::mlp;
 pub use resnet::{
     multilabel_resnet18, resnet18_backbone, resnet18_backbone_with_width, BasicBlock, MultiLabelConfig,
     RESNET18_CHILDREN, RESNET18_FEATURES, RESNET18_WIDTH,

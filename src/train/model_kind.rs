@@ -3,7 +3,7 @@
 
 use super::{Method, Task};
 use crate::models::{
-    baseline_cnn, learnable_classifier, multilabel_resnet18, BaselineConfig, ClassifierConfig, ImageShape,
+    baseline_cnn, learnable_classifier, mlp, multilabel_resnet18, BaselineConfig, ClassifierConfig, ImageShape,
     MultiLabelConfig,
 };
 use crate::nn::{Sequential, SharedGenerator, Spec};
@@ -22,6 +22,8 @@ pub enum ModelKind {
     LearnableCnn,
     /// torchvision's ResNet-18 under the seed's multi-label head (dropout 0.1, dense).
     Resnet18,
+    /// The loss-comparison study's MLP: fc1 (→128), fc2 (→64), fc3, ReLU between.
+    Mlp,
 }
 
 /// A built classifier: the network, and how many of its children produce the logits (the
@@ -33,13 +35,19 @@ pub struct BuiltClassifier {
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 3] = [ModelKind::BaselineCnn, ModelKind::LearnableCnn, ModelKind::Resnet18];
+    pub const ALL: [ModelKind; 4] = [
+        ModelKind::BaselineCnn,
+        ModelKind::LearnableCnn,
+        ModelKind::Resnet18,
+        ModelKind::Mlp,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::BaselineCnn => "baseline-cnn",
             ModelKind::LearnableCnn => "learnable-cnn",
             ModelKind::Resnet18 => "resnet18",
+            ModelKind::Mlp => "mlp",
         }
     }
 
@@ -62,17 +70,19 @@ impl ModelKind {
                 "learnable-loss classifier (3 conv blocks with BatchNorm, fc 128, dropout 0.5, softmax)"
             }
             ModelKind::Resnet18 => "ResNet-18 (torchvision) with dropout 0.1 and a dense head",
+            ModelKind::Mlp => "MLP (fc 128, fc 64, ReLU)",
         }
     }
 
-    /// The seed's batch size: 128 for the baseline CNN, 1024 for the learnable classifier, and
-    /// 32 for ResNet-18 (a common choice at 224×224 that fits a CPU's memory; the seed's
-    /// multi-label runs do not fix one).
+    /// The seed's batch size: 128 for the baseline CNN, 1024 for the learnable classifier, 64
+    /// for the study's MLP, and 32 for ResNet-18 (a common choice at 224×224 that fits a CPU's
+    /// memory; the seed's multi-label runs do not fix one).
     pub fn default_batch_size(self) -> usize {
         match self {
             ModelKind::BaselineCnn => 128,
             ModelKind::LearnableCnn => 1024,
             ModelKind::Resnet18 => 32,
+            ModelKind::Mlp => 64,
         }
     }
 
@@ -115,8 +125,10 @@ impl ModelKind {
                     ));
                 }
             }
-            ModelKind::Resnet18 if outputs == 0 => return fail("the data has no labels".into()),
-            ModelKind::Resnet18 => {}
+            ModelKind::Resnet18 | ModelKind::Mlp if outputs == 0 => {
+                return fail("the data has no classes or labels".into())
+            }
+            ModelKind::Resnet18 | ModelKind::Mlp => {}
         }
         Ok(())
     }
@@ -124,7 +136,7 @@ impl ModelKind {
     /// Whether the classifier normalises with batch statistics in training, and so cannot
     /// train on a batch of one sample (PyTorch: "Expected more than 1 value per channel").
     pub fn has_batch_norm(self) -> bool {
-        !matches!(self, ModelKind::BaselineCnn)
+        matches!(self, ModelKind::LearnableCnn | ModelKind::Resnet18)
     }
 
     /// Builds the classifier for `input` images and `outputs` classes or labels.
@@ -152,6 +164,11 @@ impl ModelKind {
                 let net = multilabel_resnet18(&MultiLabelConfig::new(input, outputs), spec, gen, dropout);
                 // sigmoid
                 let logit_layers = net.len() - 1;
+                BuiltClassifier { net, logit_layers }
+            }
+            ModelKind::Mlp => {
+                let net = mlp(input, outputs, spec, gen);
+                let logit_layers = net.len();
                 BuiltClassifier { net, logit_layers }
             }
         }
