@@ -88,6 +88,10 @@ fn synthetic() -> ReportInputs {
                 test_accuracy: correct as f64 / 200.0,
                 test_loss: 0.4 + 0.01 * run as f64,
                 seconds: 35.0 + run as f64,
+                seed: Some(100 + run as u64),
+                // The training set's predictions: the first 150 test ones, all right.
+                train_y_true: y_true[..150].to_vec(),
+                train_y_pred: y_true[..150].to_vec(),
                 y_true,
                 y_pred,
                 energy_curve: (m == 1).then(|| {
@@ -108,6 +112,7 @@ fn synthetic() -> ReportInputs {
         epochs,
         runs,
         config_text: Some("[train]\nepochs = 3\nruns = 2\n".to_string()),
+        validation: None,
     }
 }
 
@@ -146,11 +151,14 @@ fn write_report_writes_every_file_and_every_png_decodes_and_is_not_blank() {
         "plots/penalties.png",
         "plots/energy.png",
         "plots/f1_per_class.png",
+        "plots/precision_per_class.png",
+        "plots/recall_per_class.png",
         "plots/confusion_standard.png",
         "plots/confusion_learnable.png",
         "classification_report_standard.txt",
         "classification_report_learnable.txt",
         "classification_report_learnable_all_runs.txt",
+        "classification_report_learnable_train.txt",
         "report.html",
     ] {
         assert!(names.iter().any(|n| n == expected), "{expected} not in {names:?}");
@@ -161,6 +169,19 @@ fn write_report_writes_every_file_and_every_png_decodes_and_is_not_blank() {
         learnloss::report::classification_report(&last.y_true, &last.y_pred, &inputs.class_names, 4).unwrap();
     let written_text = std::fs::read_to_string(dir.join("classification_report_learnable.txt")).unwrap();
     assert_eq!(written_text, expected);
+    // Beside it, the training set's (all right in the synthetic runs), and both in the
+    // all-runs file.
+    let train_expected =
+        learnloss::report::classification_report(&last.train_y_true, &last.train_y_pred, &inputs.class_names, 4)
+            .unwrap();
+    let train_text = std::fs::read_to_string(dir.join("classification_report_learnable_train.txt")).unwrap();
+    assert_eq!(train_text, train_expected);
+    assert!(train_text.contains("1.0000       150"), "{train_text}");
+    let all = std::fs::read_to_string(dir.join("classification_report_learnable_all_runs.txt")).unwrap();
+    assert!(
+        all.contains("learnable — run 1, training set") && all.contains("training-set predictions of all runs pooled"),
+        "{all}"
+    );
     for path in &written {
         assert!(path.is_file(), "{} missing", path.display());
         if path.extension().is_some_and(|e| e == "png") {

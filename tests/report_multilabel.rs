@@ -100,8 +100,11 @@ fn synthetic(labels: usize) -> ReportInputs {
                 test_accuracy: right as f64 / o.y_true.len() as f64,
                 test_loss: 0.3 + 0.01 * run as f64,
                 seconds: 12.0,
+                seed: None,
                 y_true: Vec::new(),
                 y_pred: Vec::new(),
+                train_y_true: Vec::new(),
+                train_y_pred: Vec::new(),
                 energy_curve: learn.then(|| {
                     (0..=20)
                         .map(|i| {
@@ -122,6 +125,7 @@ fn synthetic(labels: usize) -> ReportInputs {
         epochs,
         runs,
         config_text: Some("[task]\nkind = \"multilabel\"\n".to_string()),
+        validation: None,
     }
 }
 
@@ -179,6 +183,8 @@ fn write_report_writes_the_multilabel_reports_and_plots() {
         "plots/penalties.png",
         "plots/energy.png",
         "plots/f1_per_class.png",
+        "plots/precision_per_class.png",
+        "plots/recall_per_class.png",
         "plots/multilabel_confusion_standard.png",
         "plots/multilabel_confusion_learnable.png",
         "classification_report_standard.txt",
@@ -270,7 +276,8 @@ fn report_html_shows_the_multilabel_columns_and_embeds_every_plot() {
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "png"))
         .collect();
-    assert_eq!(pngs.len(), 7);
+    // accuracy, loss, penalties, energy, precision, recall and F1 bars, two confusion grids.
+    assert_eq!(pngs.len(), 9);
     assert_eq!(html.matches("src=\"data:image/png;base64,").count(), pngs.len());
     for png in pngs {
         let file = png.file_name().unwrap().to_string_lossy();

@@ -2,10 +2,13 @@
 
 Usage: python3 tests/torch_checkpoint.py DIR
 
-DIR holds what tests/torch_checkpoint.rs wrote: `model.safetensors` (the seed's learnable
-classifier's state_dict, float64, after a few training steps so BatchNorm's running statistics
-and num_batches_tracked are non-trivial) and `io.safetensors` (a fixed `input` batch, the
-eval-mode `output` learnloss computed for it, and the architecture sizes as metadata).
+DIR holds what tests/torch_checkpoint.rs wrote: `model.safetensors` (a state_dict, float64,
+after a few training steps) and `io.safetensors` (a fixed `input` batch, the eval-mode `output`
+learnloss computed for it, and as metadata the architecture sizes and `model`):
+- `learnable-cnn` (the default): the seed's learnable classifier, an nn.Sequential; the steps
+  make BatchNorm's running statistics and num_batches_tracked non-trivial;
+- `mlp`: the loss-comparison study's MLP, a module with attributes fc1, fc2, fc3 and F.relu
+  between them in its forward, outputting logits.
 
 With PyTorch: builds the classifier as an nn.Sequential, loads the file with
 `safetensors.torch.load_file` + `load_state_dict(strict=True)` and compares eval-mode outputs.
@@ -47,6 +50,34 @@ def expected_shapes(c, h, w, classes):
     return out
 
 
+def mlp_shapes(c, h, w, classes):
+    """state_dict names and shapes of the study's MLP."""
+    return [("fc1.weight", (128, c * h * w)), ("fc1.bias", (128,)), ("fc2.weight", (64, 128)),
+            ("fc2.bias", (64,)), ("fc3.weight", (classes, 64)), ("fc3.bias", (classes,))]
+
+
+def torch_mlp(c, h, w, classes):
+    import torch.nn.functional as F
+    from torch import nn
+
+    class MLP(nn.Module):
+        """As the study's users write it."""
+
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(c * h * w, 128)
+            self.fc2 = nn.Linear(128, 64)
+            self.fc3 = nn.Linear(64, classes)
+
+        def forward(self, x):
+            x = x.view(x.size(0), -1)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            return self.fc3(x)
+
+    return MLP().double()
+
+
 def check_with_torch(directory):
     import torch
     from torch import nn
@@ -57,6 +88,16 @@ def check_with_torch(directory):
         meta = f.metadata()
     c, h, w, classes = sizes(meta)
     io = load_file(os.path.join(directory, "io.safetensors"))
+    if meta.get("model") == "mlp":
+        model = torch_mlp(c, h, w, classes)
+        model.load_state_dict(load_file(os.path.join(directory, "model.safetensors")), strict=True)
+        model.eval()
+        with torch.no_grad():
+            out = model(io["input"])
+        diff = (out - io["output"]).abs().max().item()
+        assert diff <= TOL, f"PyTorch and learnloss MLP outputs differ by {diff}"
+        print(f"OK: PyTorch loaded the MLP checkpoint strictly into fc1/fc2/fc3; outputs agree to {diff:.3g}")
+        return
 
     class Clamp(nn.Module):
         def forward(self, x):
@@ -88,6 +129,22 @@ def check_with_numpy(directory):
     c, h, w, classes = sizes(meta)
     io = load_file(os.path.join(directory, "io.safetensors"))
     sd = load_file(os.path.join(directory, "model.safetensors"))
+
+    if meta.get("model") == "mlp":
+        expected = mlp_shapes(c, h, w, classes)
+        assert sorted(sd) == sorted(n for n, _ in expected), f"names differ: {sorted(sd)}"
+        for name, shape in expected:
+            assert sd[name].shape == shape, f"{name}: shape {sd[name].shape}, PyTorch expects {shape}"
+            assert sd[name].dtype == np.float64, f"{name}: dtype {sd[name].dtype}, PyTorch expects float64"
+        x = io["input"].reshape(io["input"].shape[0], -1)
+        x = np.maximum(x @ sd["fc1.weight"].T + sd["fc1.bias"], 0)
+        x = np.maximum(x @ sd["fc2.weight"].T + sd["fc2.bias"], 0)
+        out = x @ sd["fc3.weight"].T + sd["fc3.bias"]
+        diff = float(np.abs(out - io["output"]).max())
+        assert diff <= TOL, f"numpy and learnloss MLP outputs differ by {diff}"
+        print(f"OK (without PyTorch): the MLP's names, shapes and dtypes match PyTorch's state_dict; "
+              f"a numpy forward pass agrees to {diff:.3g}")
+        return
 
     expected = expected_shapes(c, h, w, classes)
     assert sorted(sd) == sorted(n for n, _ in expected), f"names differ: {sorted(sd)}"

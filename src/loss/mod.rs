@@ -30,6 +30,7 @@ mod one_hot;
 mod penalty;
 mod reduction;
 mod regression;
+mod user_defined;
 
 pub use bce::{binary_cross_entropy, binary_cross_entropy_with_logits, multilabel_soft_margin_loss};
 pub use cross_entropy::{cross_entropy, nll_loss, CrossEntropyOptions};
@@ -39,6 +40,7 @@ pub use one_hot::one_hot;
 pub use penalty::l1_penalty;
 pub use reduction::{KlReduction, Reduction};
 pub use regression::{l1_loss, mse_loss};
+pub use user_defined::{cross_entropy_plus_l1, weighted_cross_entropy_over_batch};
 
 use crate::{DType, Tensor};
 

@@ -15,6 +15,10 @@ pub struct MethodReport {
     pub pooled: String,
     /// `(run, report)` for each run.
     pub per_run: Vec<(usize, String)>,
+    /// The same two of the training set's predictions after training (single-label runs that
+    /// recorded them; empty otherwise).
+    pub train_pooled: Option<String>,
+    pub train_per_run: Vec<(usize, String)>,
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -202,6 +206,9 @@ pub fn render_html(
         t = escape(&title)
     );
     h += &summary_table(summary);
+    if let Some(validation) = &summary.validation {
+        h += &format!("<p>Validation: {}.</p>\n", escape(validation));
+    }
     h += &left_out(notes);
     h += "<h2>Plots</h2>\n";
     for plot in plots {
@@ -219,6 +226,18 @@ pub fn render_html(
                 "<details><summary>run {run}</summary>\n<pre>{}</pre>\n</details>\n",
                 escape(text)
             );
+        }
+        if let Some(pooled) = &r.train_pooled {
+            h += &format!(
+                "<p>Training-set predictions (after training, eval mode) of all runs pooled:</p>\n<pre>{}</pre>\n",
+                escape(pooled)
+            );
+            for (run, text) in &r.train_per_run {
+                h += &format!(
+                    "<details><summary>run {run}, training set</summary>\n<pre>{}</pre>\n</details>\n",
+                    escape(text)
+                );
+            }
         }
     }
     if let Some(config) = config {

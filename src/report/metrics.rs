@@ -52,10 +52,21 @@ pub struct RunResult {
     /// Wall-clock seconds of the whole run.
     #[serde(with = "serde_float::f64")]
     pub seconds: f64,
+    /// The seed of the run's initial weights, when known. Runs of different methods with the
+    /// same seed started from the same weights and saw the same batches, so their results are
+    /// compared pairwise ([`super::significance`]). Absent from older result files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
     /// True test labels, in test-set order.
     pub y_true: Vec<usize>,
     /// Predicted test labels, aligned with `y_true`.
     pub y_pred: Vec<usize>,
+    /// True and predicted labels of the training set, after training (eval mode), for its
+    /// classification report; empty for multi-label runs and in older result files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub train_y_true: Vec<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub train_y_pred: Vec<usize>,
     /// The learned loss's energy E sampled against the true-class probability: `(p_true, E)`
     /// points (for a multi-label run `(t, E)`, t the agreement with the truth: the mean over
     /// labels c of E(p, e_c) with p = t on c and 1 − t on the others); None for methods
@@ -177,6 +188,10 @@ impl RunsAggregate {
 pub struct Summary {
     pub dataset: String,
     pub class_names: Vec<String>,
+    /// What the validation figures are when they are not a held-out part of the training set
+    /// (`--val-fraction 0`: the test set); absent otherwise and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<String>,
     pub methods: Vec<MethodSummary>,
 }
 
@@ -258,6 +273,7 @@ pub(crate) fn summarize_noting(
     Summary {
         dataset: dataset.to_string(),
         class_names: class_names.to_vec(),
+        validation: None,
         methods,
     }
 }

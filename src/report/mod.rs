@@ -52,6 +52,9 @@ pub struct ReportInputs {
     /// The resolved configuration as text (e.g. TOML), shown verbatim and saved as
     /// `config.toml`.
     pub config_text: Option<String>,
+    /// What the validation figures are, when not a held-out part of the training set
+    /// ([`Summary::validation`]).
+    pub validation: Option<String>,
 }
 
 /// A file-name-safe form of a method name: lowercase ASCII letters and digits, other runs of
@@ -119,10 +122,28 @@ fn single_label_method_report(
     for r in runs.iter().filter(|r| !r.y_true.is_empty()) {
         per_run.push((r.run, classification_report(&r.y_true, &r.y_pred, class_names, 4)?));
     }
+    // The training set's, from the runs that recorded its predictions.
+    let trained: Vec<&&RunResult> = runs.iter().filter(|r| !r.train_y_true.is_empty()).collect();
+    let train_pooled = if trained.is_empty() {
+        None
+    } else {
+        let y_true: Vec<usize> = trained.iter().flat_map(|r| r.train_y_true.iter().copied()).collect();
+        let y_pred: Vec<usize> = trained.iter().flat_map(|r| r.train_y_pred.iter().copied()).collect();
+        Some(classification_report(&y_true, &y_pred, class_names, 4)?)
+    };
+    let mut train_per_run = Vec::new();
+    for r in trained {
+        train_per_run.push((
+            r.run,
+            classification_report(&r.train_y_true, &r.train_y_pred, class_names, 4)?,
+        ));
+    }
     Ok(Some(MethodReport {
         method: method.to_string(),
         pooled,
         per_run,
+        train_pooled,
+        train_per_run,
     }))
 }
 
@@ -147,6 +168,8 @@ fn multilabel_method_report(inputs: &ReportInputs, method: &str, runs: &[&RunRes
         method: method.to_string(),
         pooled,
         per_run,
+        train_pooled: None,
+        train_per_run: Vec::new(),
     }))
 }
 
@@ -162,11 +185,13 @@ fn render_plots(inputs: &ReportInputs, methods: &[String], slugs: &[String], not
     out.extend(plots::penalty_curves(&inputs.epochs, methods)?);
     out.extend(plots::energy_curves(&inputs.runs)?);
     if !inputs.runs.is_empty() {
-        let bars = plots::f1_bars(&inputs.runs, methods, &inputs.class_names);
-        if multilabel {
-            out.extend(notes.keep("per-label F1 plot", bars)?);
-        } else {
-            out.push(bars?);
+        for score in plots::ClassScore::ALL {
+            let bars = plots::score_bars(&inputs.runs, methods, &inputs.class_names, score);
+            if multilabel {
+                out.extend(notes.keep(&format!("per-label {score:?} plot"), bars)?);
+            } else {
+                out.push(bars?);
+            }
         }
     }
     for (method, slug) in methods.iter().zip(slugs) {
@@ -219,13 +244,14 @@ pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
     written.push(results);
     // What the multi-label data could not give, shown on the page rather than failing it.
     let mut notes = Notes::default();
-    let summary = metrics::summarize_noting(
+    let mut summary = metrics::summarize_noting(
         &inputs.dataset,
         &inputs.class_names,
         &inputs.epochs,
         &inputs.runs,
         &mut notes,
     );
+    summary.validation = inputs.validation.clone();
     let summary_path = dir.join(metrics_io::SUMMARY_JSON);
     metrics_io::write_summary(&summary_path, &summary)?;
     written.push(summary_path);
@@ -262,6 +288,19 @@ pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
         for (run, report) in &r.per_run {
             text += &format!("\n{} — run {run}\n\n{report}", r.method);
         }
+        // The training set's: the last run's alone as scikit-learn prints it, and all of them
+        // after the test reports.
+        if let Some((_, last)) = r.train_per_run.last() {
+            let path = dir.join(format!("classification_report_{slug}_train.txt"));
+            write_atomic(&path, last.as_bytes())?;
+            written.push(path);
+        }
+        if let Some(pooled) = &r.train_pooled {
+            text += &format!("\n{} — training-set predictions of all runs pooled\n\n{pooled}", r.method);
+        }
+        for (run, report) in &r.train_per_run {
+            text += &format!("\n{} — run {run}, training set\n\n{report}", r.method);
+        }
         let path = dir.join(format!("classification_report_{slug}_all_runs.txt"));
         write_atomic(&path, text.as_bytes())?;
         written.push(path);
@@ -288,9 +327,9 @@ pub fn regenerate(dir: &Path) -> Result<Vec<PathBuf>> {
         Vec::new()
     };
     let summary_path = dir.join(metrics_io::SUMMARY_JSON);
-    let (dataset, class_names) = if summary_path.exists() {
+    let (dataset, class_names, validation) = if summary_path.exists() {
         let s = metrics_io::read_summary(&summary_path)?;
-        (s.dataset, s.class_names)
+        (s.dataset, s.class_names, s.validation)
     } else {
         // Classes up to the largest label seen; the labels of multi-label runs by index.
         let classes = runs
@@ -304,7 +343,7 @@ pub fn regenerate(dir: &Path) -> Result<Vec<PathBuf>> {
             .map(|o| o.labels)
             .max();
         let n = labels.unwrap_or(0).max(classes);
-        ("unknown dataset".to_string(), (0..n).map(|c| c.to_string()).collect())
+        ("unknown dataset".to_string(), (0..n).map(|c| c.to_string()).collect(), None)
     };
     let config_path = dir.join(CONFIG_TOML);
     let config_text = if config_path.exists() {
@@ -320,6 +359,7 @@ pub fn regenerate(dir: &Path) -> Result<Vec<PathBuf>> {
             epochs,
             runs,
             config_text,
+            validation,
         },
     )
 }

@@ -149,8 +149,11 @@ mod tests {
             test_accuracy: 0.0,
             test_loss: 0.0,
             seconds: 0.0,
+            seed: None,
             y_true: Vec::new(),
             y_pred: Vec::new(),
+            train_y_true: Vec::new(),
+            train_y_pred: Vec::new(),
             energy_curve: None,
             multilabel: Some(MultiLabelOutputs {
                 labels,

@@ -2,7 +2,7 @@
 //! command-line flags on top (flags win). Every run writes the resolved configuration beside its
 //! results as `config.toml`, which loads back with `--config`.
 
-use super::{Method, ModelKind, Task};
+use super::{ClassWeights, Method, ModelKind, Normalize, Task};
 use crate::data::DatasetKind;
 use crate::learnable::{Activation, BnMode, LossNetworkConfig, ObjectiveConfig, Preset, TraceDefinition, TraceMethod};
 use crate::{DType, Device, Error, Result};
@@ -61,7 +61,13 @@ pub struct TrainConfig {
     pub lossnet_bn: Option<BnMode>,
     /// α of the ce-l1 method.
     pub l1_alpha: f64,
-    /// The share of the training set held out for validation.
+    /// The weighted-ce method's class weights: a list (one per class) or `inverse-frequency`.
+    pub class_weights: ClassWeights,
+    /// `(x − mean) / std` on every pixel before the classifier; absent: pixels as loaded, in
+    /// [0, 1].
+    pub normalize: Option<Normalize>,
+    /// The share of the training set held out for validation; 0 trains on the whole training
+    /// set and validates on the test set (as the loss-comparison study's scripts do).
     pub val_fraction: f64,
     pub seed: u64,
     /// cpu, cuda, cuda:N, wgpu, or auto ([`Device::best`]).
@@ -93,6 +99,8 @@ impl Default for TrainConfig {
             lossnet_activation: None,
             lossnet_bn: None,
             l1_alpha: 1e-5,
+            class_weights: ClassWeights::InverseFrequency,
+            normalize: None,
             val_fraction: 0.1,
             seed: 42,
             device: "cpu".into(),
@@ -103,16 +111,55 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// The loss-comparison study (`learnloss study`, DESIGN §9 of the brief, docs/loss-study.md):
+    /// the MLP on inputs normalised `(x − 0.5) / 0.5`, trained with `ce`, `weighted-ce` (class 0
+    /// weighted 2, divided by the batch size) and `ce-l1` (α 0.01), Adam lr 1e-3, batch 64,
+    /// 5 epochs, 5 runs, on the whole training set with the test set as validation set, as its
+    /// users' scripts do. Within a run every method starts from the same initial weights.
+    pub fn loss_study() -> TrainConfig {
+        let mut weights = vec![1.0; 10];
+        weights[0] = 2.0;
+        TrainConfig {
+            methods: Some(vec![Method::Ce, Method::WeightedCe, Method::CeL1]),
+            model: Some(ModelKind::Mlp),
+            runs: 5,
+            epochs: Some(5),
+            // The MLP's own defaults are the study's: batch 64, lr 1e-3.
+            batch_size: None,
+            lr: None,
+            l1_alpha: 0.01,
+            class_weights: ClassWeights::List(weights),
+            normalize: Some(Normalize::HALF),
+            val_fraction: 0.0,
+            out: PathBuf::from("results-study"),
+            ..TrainConfig::default()
+        }
+    }
+
     /// Reads a TOML file; keys it omits keep their defaults.
     pub fn from_toml_file(path: &Path) -> Result<TrainConfig> {
+        TrainConfig::from_toml_file_over(path, &TrainConfig::default())
+    }
+
+    /// Reads a TOML file over `base`: keys the file gives replace `base`'s, the others keep
+    /// `base`'s values (`learnloss study --config` keeps the study's settings the file omits).
+    pub fn from_toml_file_over(path: &Path, base: &TrainConfig) -> Result<TrainConfig> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        toml::from_str(&text).map_err(|e| {
+        let error = |e: toml::de::Error| {
             // One line, pointing at the line of the file that is wrong.
             let line = e
                 .span()
                 .map_or(1, |span| text[..span.start.min(text.len())].lines().count().max(1));
             Error::Config(format!("{}:{line}: {}", path.display(), e.message().trim()))
-        })
+        };
+        // Parsed whole first, so that a wrong key or value is reported at its line.
+        toml::from_str::<TrainConfig>(&text).map_err(error)?;
+        let given: toml::Table = toml::from_str(&text).map_err(error)?;
+        let mut merged = toml::Table::try_from(base).expect("the configuration serialises");
+        merged.extend(given);
+        merged
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::Config(format!("{}: {}", path.display(), e.message().trim())))
     }
 
     /// The configuration as TOML, with the preset's choices written out so the file says what
@@ -278,9 +325,13 @@ impl TrainConfig {
         if !(self.l1_alpha.is_finite() && self.l1_alpha >= 0.0) {
             return bad(format!("l1_alpha must be non-negative, got {}", self.l1_alpha));
         }
-        if !(self.val_fraction > 0.0 && self.val_fraction < 1.0) {
-            return bad(format!("val_fraction must be in (0, 1), got {}", self.val_fraction));
+        if !(self.val_fraction >= 0.0 && self.val_fraction < 1.0) {
+            return bad(format!(
+                "val_fraction must be in [0, 1) (0: validate on the test set), got {}",
+                self.val_fraction
+            ));
         }
+        self.class_weights.check()?;
         if !self.dtype.is_float() {
             return bad(format!("dtype must be float32 or float64, got {}", self.dtype));
         }

@@ -2,20 +2,24 @@
 //! and the report (DESIGN §5). The command line in `src/bin/learnloss.rs` is a thin layer over
 //! [`train`].
 
+mod class_weights;
 mod config;
 mod evaluate;
 mod method;
 mod model_kind;
 mod models;
+mod normalize;
 mod progress;
 mod run;
 mod task;
 
+pub use class_weights::ClassWeights;
 pub use config::{MultiLabelSource, TrainConfig, EMBEDDED_EPOCHS, SEED_EPOCHS};
 pub use evaluate::{energy_curve, evaluate, Evaluation};
 pub use method::Method;
 pub use model_kind::{BuiltClassifier, ModelKind};
 pub use models::{BatchLoss, RunModels};
+pub use normalize::Normalize;
 pub use progress::Progress;
 pub use run::{run_dir, train_run, Splits};
 pub use task::{argmax_rows, Accuracy, Examples, Task};
@@ -49,18 +53,40 @@ fn dataset_title(kind: DatasetKind) -> &'static str {
     }
 }
 
-/// The training (validation held out) and test sets of the configured task, and the data's
-/// title.
+/// Whether the test set serves as the validation set (`--val-fraction 0`): training then uses
+/// every training image, as the scripts of the loss-comparison study do. Nothing is selected on
+/// the validation figures, so the test figures stay unbiased; the report says so.
+pub fn validates_on_test(config: &TrainConfig) -> bool {
+    config.val_fraction == 0.0
+}
+
+/// What the report says the validation figures are.
+pub fn validation_note(config: &TrainConfig) -> Option<String> {
+    validates_on_test(config).then(|| {
+        "--val-fraction 0: trained on the whole training set; the validation figures are the test set's".to_string()
+    })
+}
+
+/// The training (validation held out, unless `--val-fraction 0`) and test sets of the
+/// configured task, and the data's title.
 fn load_splits(config: &TrainConfig) -> Result<(Splits, String)> {
     match config.task {
         Task::Multiclass => {
             let kind = config.dataset_kind()?;
             let (train_set, test) = load(kind, config.data_dir.as_deref())?;
-            let (train_set, val) = split_validation(train_set, config.val_fraction, config.seed)?;
-            let splits = Splits {
-                train: Examples::Classes(train_set),
-                val: Examples::Classes(val),
-                test: Examples::Classes(test),
+            let splits = if validates_on_test(config) {
+                Splits {
+                    val: Examples::Classes(test.clone()),
+                    train: Examples::Classes(train_set),
+                    test: Examples::Classes(test),
+                }
+            } else {
+                let (train_set, val) = split_validation(train_set, config.val_fraction, config.seed)?;
+                Splits {
+                    train: Examples::Classes(train_set),
+                    val: Examples::Classes(val),
+                    test: Examples::Classes(test),
+                }
             };
             Ok((splits, dataset_title(kind).to_string()))
         }
@@ -82,11 +108,19 @@ fn load_splits(config: &TrainConfig) -> Result<(Splits, String)> {
                     )
                 }
             };
-            let (train_set, val) = split_validation_multilabel(train_set, config.val_fraction, config.seed)?;
-            let splits = Splits {
-                train: Examples::Labels(train_set),
-                val: Examples::Labels(val),
-                test: Examples::Labels(test),
+            let splits = if validates_on_test(config) {
+                Splits {
+                    val: Examples::Labels(test.clone()),
+                    train: Examples::Labels(train_set),
+                    test: Examples::Labels(test),
+                }
+            } else {
+                let (train_set, val) = split_validation_multilabel(train_set, config.val_fraction, config.seed)?;
+                Splits {
+                    train: Examples::Labels(train_set),
+                    val: Examples::Labels(val),
+                    test: Examples::Labels(test),
+                }
             };
             Ok((splits, title))
         }
@@ -115,6 +149,9 @@ fn check_fits(config: &TrainConfig, data: &Splits, methods: &[Method]) -> Result
         let model = config.model_for(method);
         model.check(data.train.image_shape(), data.train.outputs())?;
         let batch = config.batch_size_for(method);
+        if method == Method::WeightedCe {
+            config.class_weights.resolve(&data.train.counts())?;
+        }
         let lossnet_bn = method == Method::Learnable
             && config.loss_network(data.train.outputs()).bn == crate::learnable::BnMode::Train;
         if data.train.len() % batch == 1 && (model.has_batch_norm() || lossnet_bn) {
@@ -151,10 +188,14 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
         Task::Multiclass => "classes",
         Task::Multilabel => "labels",
     };
+    let validation = if validates_on_test(config) {
+        "validation on the test set".to_string()
+    } else {
+        format!("{} validation", data.val.len())
+    };
     progress.note(&format!(
-        "{title}: {} training, {} validation, {} test images of shape {:?}, {classes} {unit}",
+        "{title}: {} training, {validation}, {} test images of shape {:?}, {classes} {unit}",
         data.train.len(),
-        data.val.len(),
         data.test.len(),
         data.train.image_shape(),
     ));
@@ -195,6 +236,7 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
                     epochs: epochs.clone(),
                     runs: runs.clone(),
                     config_text: Some(config_text.clone()),
+                    validation: validation_note(config),
                 },
             )?;
         }

@@ -1,10 +1,10 @@
 //! The networks and optimisers of one run of one method, and the method's loss on a batch.
 
-use super::{Method, ModelKind, Task, TrainConfig};
+use super::{Method, ModelKind, Normalize, Task, TrainConfig};
 use crate::learnable::{learnable_objective, LossNetwork, ObjectiveConfig};
 use crate::loss::{
-    binary_cross_entropy, cross_entropy, kl_div, l1_penalty, multi_margin_loss, nll_loss, one_hot, CrossEntropyOptions,
-    KlReduction, Reduction,
+    binary_cross_entropy, cross_entropy, cross_entropy_plus_l1, kl_div, multi_margin_loss, nll_loss, one_hot,
+    weighted_cross_entropy_over_batch, CrossEntropyOptions, KlReduction, Reduction,
 };
 use crate::models::{load_torchvision_resnet18, PROBABILITY_FLOOR};
 use crate::nn::{shared_generator, Module, Sequential, SharedGenerator, Spec};
@@ -43,16 +43,19 @@ pub struct RunModels {
     pub dtype: DType,
     objective: ObjectiveConfig,
     l1_alpha: f64,
-    /// Class weights of weighted-ce: inverse training frequencies, mean 1.
+    /// Class weights of weighted-ce (`--class-weights`).
     class_weights: Option<Tensor>,
+    /// `--normalize`, applied to every batch before the classifier.
+    normalize: Option<Normalize>,
     classes: usize,
 }
 
-/// Distinct, reproducible seeds for the run's generators.
-fn run_seed(base: u64, method: Method, run: usize, stream: u64) -> u64 {
-    let m = Method::ALL.iter().position(|&x| x == method).unwrap_or(0) as u64;
+/// Distinct, reproducible seeds for run `run`'s generators (`stream` 0: initial weights, 1:
+/// dropout, 2: batch order). They do not depend on the method: in a given run every method that
+/// trains the same model starts from the same weights and sees the batches in the same order,
+/// so the methods differ only in their loss, and their runs can be compared pairwise.
+pub fn run_seed(base: u64, run: usize, stream: u64) -> u64 {
     base.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .wrapping_add(m << 40)
         .wrapping_add((run as u64) << 8)
         .wrapping_add(stream)
 }
@@ -68,9 +71,9 @@ impl RunModels {
     ) -> Result<RunModels> {
         let device = config.device()?;
         let spec = Spec::new(config.dtype, device.clone());
-        let mut init = Generator::new(run_seed(config.seed, method, run, 0));
-        let dropout = shared_generator(run_seed(config.seed, method, run, 1));
-        let shuffle = Generator::new(run_seed(config.seed, method, run, 2));
+        let mut init = Generator::new(run_seed(config.seed, run, 0));
+        let dropout = shared_generator(run_seed(config.seed, run, 1));
+        let shuffle = Generator::new(run_seed(config.seed, run, 2));
         let model = config.model_for(method);
         let built = model.build(input, classes, &spec, &mut init, dropout.clone());
         let classifier = built.net;
@@ -93,14 +96,13 @@ impl RunModels {
         } else {
             (None, None)
         };
-        let class_weights = (method == Method::WeightedCe).then(|| {
-            let total: usize = class_counts.iter().sum();
-            let w: Vec<f64> = class_counts
-                .iter()
-                .map(|&n| total as f64 / (classes as f64 * n.max(1) as f64))
-                .collect();
-            Tensor::from_f64s(&w, &[classes], spec.dtype, &spec.device)
-        });
+        let class_weights = match method {
+            Method::WeightedCe => {
+                let w = config.class_weights.resolve(class_counts)?;
+                Some(Tensor::from_f64s(&w, &[classes], spec.dtype, &spec.device))
+            }
+            _ => None,
+        };
         Ok(RunModels {
             method,
             task: config.task,
@@ -117,6 +119,7 @@ impl RunModels {
             objective: config.objective(),
             l1_alpha: config.l1_alpha,
             class_weights,
+            normalize: config.normalize,
             classes,
         })
     }
@@ -134,7 +137,10 @@ impl RunModels {
     /// classifier, whose last two layers are exactly these) for single-label data, a sigmoid per
     /// label for multi-label data.
     fn scores(&self, images: &Tensor) -> Tensor {
-        let logits = self.classifier.forward_first(images, self.logit_layers);
+        let logits = match &self.normalize {
+            Some(n) => self.classifier.forward_first(&n.apply(images), self.logit_layers),
+            None => self.classifier.forward_first(images, self.logit_layers),
+        };
         match (self.method.on_probabilities(), self.task) {
             (false, _) => logits,
             (true, Task::Multiclass) => logits
@@ -154,16 +160,7 @@ impl RunModels {
             Task::Multiclass => one_hot(labels, self.classes).to_dtype(scores.dtype()),
             Task::Multilabel => labels.clone(),
         };
-        let ce = |weight: Option<&Tensor>| {
-            cross_entropy(
-                &scores,
-                labels,
-                &CrossEntropyOptions {
-                    weight: weight.cloned(),
-                    ..Default::default()
-                },
-            )
-        };
+        let ce = || cross_entropy(&scores, labels, &CrossEntropyOptions::default());
         let plain = |task: Tensor| BatchLoss {
             total: task.clone(),
             task,
@@ -185,18 +182,18 @@ impl RunModels {
                 }
             }
             Method::Learnable | Method::Bce => plain(binary_cross_entropy(&scores, &onehot(), None, Reduction::Mean)),
-            Method::Baseline | Method::Ce => plain(ce(None)),
-            Method::WeightedCe => plain(ce(self.class_weights.as_ref())),
-            Method::CeL1 => {
-                let task = ce(None);
-                let l1 = l1_penalty(&self.classifier.parameters()).mul_scalar(self.l1_alpha);
-                BatchLoss {
-                    total: task.add(&l1),
-                    task,
-                    penalties: None,
-                    scores: scores.clone(),
-                }
-            }
+            Method::Baseline | Method::Ce => plain(ce()),
+            Method::WeightedCe => plain(weighted_cross_entropy_over_batch(
+                &scores,
+                labels,
+                self.class_weights.as_ref().expect("weighted-ce has class weights"),
+            )),
+            Method::CeL1 => BatchLoss {
+                total: cross_entropy_plus_l1(&scores, labels, &self.classifier.parameters(), self.l1_alpha),
+                task: ce(),
+                penalties: None,
+                scores: scores.clone(),
+            },
             Method::Nll => plain(nll_loss(&scores.log_softmax(1), labels, None, -100, Reduction::Mean)),
             Method::Hinge => plain(multi_margin_loss(&scores, labels, 1, 1.0, None, Reduction::Mean)),
             Method::Kl => plain(kl_div(&scores.log_softmax(1), &onehot(), KlReduction::BatchMean, false)),

@@ -3,7 +3,7 @@
 //! ends with the same metrics (every random choice comes from generators saved in it).
 
 use super::evaluate::{energy_curve, evaluate};
-use super::models::RunModels;
+use super::models::{run_seed, RunModels};
 use super::task::{Accuracy, Examples};
 use super::{Method, Progress, TrainConfig};
 use crate::checkpoint::{find_training_checkpoint, load_training_checkpoint, save_training_checkpoint};
@@ -127,12 +127,18 @@ pub fn train_run(
     let started = Instant::now();
     for epoch in first_epoch..=config.epochs() {
         let record = train_epoch(&mut models, config, data, epoch, run, batch_size, progress)?;
-        progress.epoch_line(&record);
+        progress.epoch_line(&record, config.epochs());
         append_epoch(&dir, &record)?;
         save(&models, &dir, epoch)?;
         records.push(record);
     }
     let test = evaluate(&mut models, &data.test, batch_size, config.threshold)?;
+    // The training set's predictions for its classification report (single-label data; the
+    // multi-label report is of the test set only).
+    let train = match &data.train {
+        Examples::Classes(_) => Some(evaluate(&mut models, &data.train, batch_size, config.threshold)?),
+        Examples::Labels(_) => None,
+    };
     let task = models.task;
     let energy = models.loss_network.as_mut().map(|net| energy_curve(net, classes, task));
     let result = RunResult {
@@ -146,8 +152,11 @@ pub fn train_run(
             .map(|r| r.seconds)
             .sum::<f64>()
             .max(started.elapsed().as_secs_f64()),
+        seed: Some(run_seed(config.seed, run, 0)),
         y_true: test.y_true,
         y_pred: test.y_pred,
+        train_y_true: train.as_ref().map_or_else(Vec::new, |t| t.y_true.clone()),
+        train_y_pred: train.map_or_else(Vec::new, |t| t.y_pred),
         energy_curve: energy,
         multilabel: test.multilabel,
     };
@@ -184,7 +193,9 @@ fn train_epoch(
                 models.method
             )));
         }
-        loss_sum += value * n as f64;
+        // The epoch's loss is the mean of its batch losses (`running_loss / len(loader)`, what
+        // the study's users print); accuracy and penalties are per sample.
+        loss_sum += value;
         if let Some((a, b, c)) = &loss.penalties {
             for (sum, t) in penalty_sums.iter_mut().zip([a, b, c]) {
                 *sum += t.item() * n as f64;
@@ -204,7 +215,7 @@ fn train_epoch(
         method: models.method.name().to_string(),
         run,
         epoch,
-        train_loss: loss_sum / seen_f,
+        train_loss: loss_sum / batches.max(1) as f64,
         train_accuracy: accuracy.value(),
         val_loss: val.loss,
         val_accuracy: val.accuracy,

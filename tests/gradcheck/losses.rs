@@ -7,9 +7,9 @@
 
 use super::{check_both, dev, randn, uniform};
 use learnloss::loss::{
-    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, kl_div, l1_loss, l1_penalty,
-    margin_ranking_loss, mse_loss, multi_margin_loss, multilabel_soft_margin_loss, nll_loss, CrossEntropyOptions,
-    KlReduction, Reduction,
+    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, cross_entropy_plus_l1, kl_div, l1_loss,
+    l1_penalty, margin_ranking_loss, mse_loss, multi_margin_loss, multilabel_soft_margin_loss, nll_loss,
+    weighted_cross_entropy_over_batch, CrossEntropyOptions, KlReduction, Reduction,
 };
 use learnloss::Tensor;
 
@@ -264,5 +264,38 @@ fn mse_l1_and_l1_penalty() {
         "l1_penalty",
         |x| l1_penalty(&[x[0].clone(), x[1].clone(), x[2].clone()]).square(),
         &[a, b, c],
+    );
+}
+
+/// The loss-comparison study's weighted cross-entropy (divided by the batch size), in the
+/// logits and the class weights.
+#[test]
+fn weighted_cross_entropy_over_batch_in_logits_and_weights() {
+    let x = randn(&[4, 3], 230);
+    let w = uniform(&[3], 0.5, 2.0, 231);
+    let t = classes(&[2, 0, 1, 0], &[4]);
+    check_both(
+        "weighted_cross_entropy_over_batch",
+        |a| weighted_cross_entropy_over_batch(&a[0], &t, &a[1]),
+        &[x, w],
+    );
+}
+
+/// The study's combined loss: cross-entropy of a linear model plus α·L1 of its parameters,
+/// in the input and in both parameters (kept away from |0|; squared, like `l1_penalty`, so
+/// that the piecewise-linear term has curvature for gradgradcheck).
+#[test]
+fn cross_entropy_plus_l1_in_input_and_parameters() {
+    let x = randn(&[4, 3], 232);
+    let w = uniform(&[3, 5], 0.1, 0.9, 233);
+    let b = uniform(&[5], -0.9, -0.1, 234);
+    let t = classes(&[4, 0, 1, 3], &[4]);
+    check_both(
+        "cross_entropy_plus_l1",
+        |a| {
+            let logits = a[0].matmul(&a[1]).add(&a[2]);
+            cross_entropy_plus_l1(&logits, &t, &[a[1].clone(), a[2].clone()], 0.3).square()
+        },
+        &[x, w, b],
     );
 }

@@ -1,11 +1,12 @@
-//! Per-class F1 bars (per-label for multi-label runs), methods side by side within each
-//! class, so a method that trades one class for another shows up where the accuracy alone
-//! would hide it.
+//! Per-class precision, recall and F1 bars (per-label for multi-label runs), methods side by
+//! side within each class, so a method that trades one class for another shows up where the
+//! accuracy alone would hide it (a class-weighted loss typically buys recall of the weighted
+//! class with precision).
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::super::classification_report::per_class_scores;
+use super::super::classification_report::{per_class_scores, ClassScores};
 use super::super::metrics::RunResult;
 use super::super::multilabel::per_label_scores;
 use super::super::multilabel_runs::any_multilabel;
@@ -13,32 +14,71 @@ use super::util::{color, draw_legend};
 use super::{render, Plot, FONT};
 use crate::{Error, Result};
 
-/// The F1 of each of a run's `n_classes` classes, or of its labels when it is multi-label
-/// (each label read as a binary problem): the one place that tells the two apart, so the
-/// plot below is drawn the same for both.
-fn run_f1(run: &RunResult, n_classes: usize) -> Result<Vec<f64>> {
+/// Which per-class score a bar plot shows.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ClassScore {
+    Precision,
+    Recall,
+    F1,
+}
+
+impl ClassScore {
+    pub const ALL: [ClassScore; 3] = [ClassScore::F1, ClassScore::Precision, ClassScore::Recall];
+
+    fn name(self) -> &'static str {
+        match self {
+            ClassScore::Precision => "precision",
+            ClassScore::Recall => "recall",
+            ClassScore::F1 => "F1",
+        }
+    }
+
+    fn file_name(self) -> &'static str {
+        match self {
+            ClassScore::Precision => "precision_per_class.png",
+            ClassScore::Recall => "recall_per_class.png",
+            ClassScore::F1 => "f1_per_class.png",
+        }
+    }
+
+    fn of(self, s: &ClassScores) -> f64 {
+        match self {
+            ClassScore::Precision => s.precision,
+            ClassScore::Recall => s.recall,
+            ClassScore::F1 => s.f1,
+        }
+    }
+}
+
+/// The `score` of each of a run's `n_classes` classes, or of its labels when it is
+/// multi-label (each label read as a binary problem): the one place that tells the two apart,
+/// so the plot below is drawn the same for both.
+fn run_scores(run: &RunResult, n_classes: usize, score: ClassScore) -> Result<Vec<f64>> {
     let scores = match &run.multilabel {
         None => per_class_scores(&run.y_true, &run.y_pred, n_classes)?,
         Some(outputs) => {
             if outputs.labels != n_classes {
                 return Err(Error::Data(format!(
-                    "per-label F1: {} run {} has {} labels but there are {n_classes} label names",
-                    run.method, run.run, outputs.labels
+                    "per-label {}: {} run {} has {} labels but there are {n_classes} label names",
+                    score.name(),
+                    run.method,
+                    run.run,
+                    outputs.labels
                 )));
             }
             per_label_scores(&outputs.y_true, &outputs.y_pred(), outputs.labels)?
         }
     };
-    Ok(scores.into_iter().map(|s| s.f1).collect())
+    Ok(scores.iter().map(|s| score.of(s)).collect())
 }
 
-/// Mean over `method`'s runs of each class's F1; `None` when the method has no runs.
-fn mean_f1(runs: &[RunResult], method: &str, n_classes: usize) -> Result<Option<Vec<f64>>> {
+/// Mean over `method`'s runs of each class's `score`; `None` when the method has no runs.
+fn mean_scores(runs: &[RunResult], method: &str, n_classes: usize, score: ClassScore) -> Result<Option<Vec<f64>>> {
     let mut sum = vec![0.0; n_classes];
     let mut count = 0usize;
     for r in runs.iter().filter(|r| r.method == method) {
-        for (s, f1) in sum.iter_mut().zip(run_f1(r, n_classes)?) {
-            *s += f1;
+        for (s, v) in sum.iter_mut().zip(run_scores(r, n_classes, score)?) {
+            *s += v;
         }
         count += 1;
     }
@@ -51,13 +91,20 @@ fn mean_f1(runs: &[RunResult], method: &str, n_classes: usize) -> Result<Option<
 /// Errors (rather than panics) when a run's labels are not below `class_names.len()`, or a
 /// multi-label run has other than `class_names.len()` labels or bad data.
 pub fn f1_bars(runs: &[RunResult], methods: &[String], class_names: &[String]) -> Result<Plot> {
-    let file_name = "f1_per_class.png";
+    score_bars(runs, methods, class_names, ClassScore::F1)
+}
+
+/// [`f1_bars`] for any of the three scores: `precision_per_class.png`,
+/// `recall_per_class.png` or `f1_per_class.png`.
+pub fn score_bars(runs: &[RunResult], methods: &[String], class_names: &[String], score: ClassScore) -> Result<Plot> {
+    let file_name = score.file_name();
+    let name = score.name();
     let unit = if any_multilabel(runs) { "label" } else { "class" };
     let n_classes = class_names.len();
     let mut per_method = Vec::new();
     for (i, m) in methods.iter().enumerate() {
-        if let Some(f1) = mean_f1(runs, m, n_classes)? {
-            per_method.push((m.clone(), color(i), f1));
+        if let Some(v) = mean_scores(runs, m, n_classes, score)? {
+            per_method.push((m.clone(), color(i), v));
         }
     }
     let groups = per_method.len().max(1);
@@ -68,7 +115,7 @@ pub fn f1_bars(runs: &[RunResult], methods: &[String], class_names: &[String]) -
     let height = 460 + label_height;
     let png = render(file_name, width, height, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(format!("Per-{unit} F1 on the test set (mean over runs)"), (FONT, 22))
+            .caption(format!("Per-{unit} {name} on the test set (mean over runs)"), (FONT, 22))
             .margin(14)
             .x_label_area_size(label_height)
             .y_label_area_size(60)
@@ -77,15 +124,15 @@ pub fn f1_bars(runs: &[RunResult], methods: &[String], class_names: &[String]) -
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(0)
-            .y_desc("F1")
+            .y_desc(name)
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()?;
         let slot = 0.8 / groups as f64;
-        for (k, (method, c, f1)) in per_method.iter().enumerate() {
+        for (k, (method, c, values)) in per_method.iter().enumerate() {
             let c = *c;
             chart
-                .draw_series(f1.iter().enumerate().map(|(class, &v)| {
+                .draw_series(values.iter().enumerate().map(|(class, &v)| {
                     let x0 = class as f64 + 0.1 + slot * k as f64;
                     let v = if v.is_finite() { v } else { 0.0 };
                     Rectangle::new([(x0, 0.0), (x0 + slot, v)], c.filled())
@@ -111,17 +158,31 @@ pub fn f1_bars(runs: &[RunResult], methods: &[String], class_names: &[String]) -
         Ok(())
     })?;
     let caption = if unit == "label" {
-        "F1 of each label on the test set, the label read as a binary problem (predicted where \
-         its score is at least the threshold), averaged over each method's runs; an undefined \
-         F1 (label neither present nor predicted) counts as 0, as in scikit-learn."
+        format!(
+            "{name} of each label on the test set, the label read as a binary problem (predicted \
+             where its score is at least the threshold), averaged over each method's runs; an \
+             undefined {name} counts as 0, as in scikit-learn."
+        )
     } else {
-        "F1 of each class on the test set, averaged over each method's runs; an undefined F1 \
-         (class neither present nor predicted) counts as 0, as in scikit-learn."
+        format!(
+            "{name} of each class on the test set, averaged over each method's runs; an undefined \
+             {name} (no sample predicted, or none present, in that class) counts as 0, as in \
+             scikit-learn."
+        )
     };
     Ok(Plot {
         file_name: file_name.to_string(),
-        title: format!("Per-{unit} F1"),
-        caption: caption.to_string(),
+        title: format!("Per-{unit} {name}"),
+        caption: upper_first(&caption),
         png,
     })
+}
+
+/// `s` with its first letter in upper case ("precision of …" → "Precision of …").
+fn upper_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

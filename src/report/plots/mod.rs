@@ -13,7 +13,7 @@ mod energy;
 mod multilabel_confusion;
 mod util;
 
-pub use bars::f1_bars;
+pub use bars::{f1_bars, score_bars, ClassScore};
 pub use confusion::confusion_heatmap;
 pub use curves::{accuracy_curves, loss_curves, penalty_curves};
 pub use energy::energy_curves;
