@@ -13,6 +13,7 @@ pub mod multilabel;
 mod multilabel_runs;
 pub mod plots;
 mod serde_float;
+pub mod significance;
 
 use std::path::{Path, PathBuf};
 
