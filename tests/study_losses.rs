@@ -52,7 +52,10 @@ fn t64(v: &[f64], shape: &[usize]) -> Tensor {
 fn assert_close(what: &str, got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= 1e-12 * (1.0 + w.abs()), "{what}[{i}]: got {g}, PyTorch {w}");
+        assert!(
+            (g - w).abs() <= 1e-12 * (1.0 + w.abs()),
+            "{what}[{i}]: got {g}, PyTorch {w}"
+        );
     }
 }
 
@@ -76,12 +79,19 @@ fn weighted_cross_entropy_divides_by_the_batch_size_as_the_users_write_it() {
     assert_close("gradient in logits, weights", &flat, &WEIGHTED_CE_GRAD);
     // Two of the four targets are class 0 (weight 2): PyTorch's weighted mean divides by
     // Σ w[t] = 6 rather than N = 4, so it is 4/6 of ours.
-    assert_close("×4/6 = PyTorch's weighted mean", &[WEIGHTED_CE * 4.0 / 6.0], &[TORCH_WEIGHTED_MEAN]);
+    assert_close(
+        "×4/6 = PyTorch's weighted mean",
+        &[WEIGHTED_CE * 4.0 / 6.0],
+        &[TORCH_WEIGHTED_MEAN],
+    );
 }
 
 #[test]
 fn cross_entropy_plus_l1_sums_the_absolute_value_of_every_parameter() {
-    let a = t64(&[0.5, -1.0, 2.0, 1.5, 0.3, -0.7, -0.2, 0.8, 0.1, 1.0, 1.0, -1.0], &[4, 3]);
+    let a = t64(
+        &[0.5, -1.0, 2.0, 1.5, 0.3, -0.7, -0.2, 0.8, 0.1, 1.0, 1.0, -1.0],
+        &[4, 3],
+    );
     #[rustfmt::skip]
     let w = t64(&[0.3, -0.2, 0.0, 0.5, -0.4, 0.1, 0.25, -0.6, 0.0, 0.2, -0.35, 0.4, 0.15, -0.1, 0.05], &[3, 5])
         .requires_grad_(true);

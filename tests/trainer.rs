@@ -203,6 +203,30 @@ fn bad_flags_missing_data_and_an_unwritable_out_are_one_line_errors() {
         &["train", "--trace", "per-sample", "--lossnet-bn", "train", &out_flag],
         &["per-sample"],
     );
+    // Class weights: not numbers, the wrong count for the data, negative.
+    assert_one_line_error(&["train", "--class-weights", "2,x", &out_flag], &["\"x\""]);
+    assert_one_line_error(
+        &[
+            "train",
+            "--methods",
+            "weighted-ce",
+            "--class-weights",
+            "2,1,1",
+            "--epochs",
+            "1",
+            &out_flag,
+        ],
+        &["3 weights", "10 classes"],
+    );
+    assert_one_line_error(
+        &["study", "--class-weights", "1,-1,1,1,1,1,1,1,1,1", &out_flag],
+        &["class 1 is -1"],
+    );
+    assert_one_line_error(&["study", "--normalize", "0.5", &out_flag], &["MEAN,STD"]);
+    assert_one_line_error(
+        &["train", "--val-fraction", "1", &out_flag],
+        &["val_fraction", "[0, 1)"],
+    );
     let file = out.path().join("a-file");
     std::fs::write(&file, "not a folder").unwrap();
     let unwritable = file.join("results");
@@ -279,6 +303,26 @@ fn the_written_config_loads_back_and_bad_files_are_errors_naming_them() {
         ..back
     };
     assert_eq!(reused.lr_for(Method::Bce), 1e-3);
+
+    // Over the study's preset, a file replaces only the keys it gives.
+    std::fs::write(&path, "runs = 2\nl1_alpha = 0.5\n").unwrap();
+    let study = TrainConfig::from_toml_file_over(&path, &TrainConfig::loss_study()).unwrap();
+    assert_eq!((study.runs, study.l1_alpha), (2, 0.5));
+    assert_eq!(
+        (study.model, study.normalize, study.val_fraction, study.epochs),
+        (
+            Some(ModelKind::Mlp),
+            Some(learnloss::train::Normalize::HALF),
+            0.0,
+            Some(5)
+        )
+    );
+    assert_eq!(study.methods(), vec![Method::Ce, Method::WeightedCe, Method::CeL1]);
+    // And the study's own written file loads back to the study.
+    std::fs::write(&path, TrainConfig::loss_study().to_toml()).unwrap();
+    let back = TrainConfig::from_toml_file(&path).unwrap();
+    assert_eq!(back.class_weights, TrainConfig::loss_study().class_weights);
+    assert_eq!(back.normalize, TrainConfig::loss_study().normalize);
 
     let missing = dir.path().join("absent.toml");
     let err = TrainConfig::from_toml_file(&missing).unwrap_err().to_string();

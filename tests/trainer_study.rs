@@ -22,7 +22,11 @@ fn the_study_preset_writes_plots_both_reports_and_the_comparison() {
         .output()
         .unwrap();
     let stdout = text(&run.stdout);
-    assert!(run.status.success(), "stdout:\n{stdout}\nstderr:\n{}", text(&run.stderr));
+    assert!(
+        run.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&run.stderr)
+    );
     for method in ["ce", "weighted-ce", "ce-l1"] {
         for r in [1, 2] {
             assert!(
@@ -64,22 +68,36 @@ fn the_study_preset_writes_plots_both_reports_and_the_comparison() {
     let train_report = std::fs::read_to_string(dir.join("classification_report_ce_train.txt")).unwrap();
     assert!(train_report.contains("5000"), "{train_report}");
     let test_report = std::fs::read_to_string(dir.join("classification_report_ce.txt")).unwrap();
-    assert!(test_report.contains("1000") && !test_report.contains("5000"), "{test_report}");
+    assert!(
+        test_report.contains("1000") && !test_report.contains("5000"),
+        "{test_report}"
+    );
 
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
-    let pairs = summary["comparison"]["pairs"].as_array().expect("a comparison in summary.json");
+    let pairs = summary["comparison"]["pairs"]
+        .as_array()
+        .expect("a comparison in summary.json");
     assert_eq!(pairs.len(), 3, "{pairs:?}");
     for p in pairs {
         // The runs share their seeds, so the verdict rests on the paired test.
         assert_eq!(p["test"], "paired", "{p}");
-        assert!(p["paired"]["p"].as_f64().is_some() || p["paired"]["p"].is_string(), "{p}");
+        assert!(
+            p["paired"]["p"].as_f64().is_some() || p["paired"]["p"].is_string(),
+            "{p}"
+        );
     }
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("--val-fraction 0"), "the page says what validated");
-    assert!(html.contains("Training-set predictions"), "the training-set reports are on the page");
+    assert!(
+        html.contains("Training-set predictions"),
+        "the training-set reports are on the page"
+    );
     let comparison = std::fs::read_to_string(dir.join("comparison.txt")).unwrap();
-    assert!(comparison.contains("ce − weighted-ce") || comparison.contains("ce vs weighted-ce"), "{comparison}");
+    assert!(
+        comparison.contains("ce − weighted-ce") || comparison.contains("ce vs weighted-ce"),
+        "{comparison}"
+    );
 }
 
 /// Every method of a run starts from the same initial weights (the comparison is then of the

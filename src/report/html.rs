@@ -5,6 +5,7 @@ use base64::Engine;
 
 use super::metrics::{RunsAggregate, Summary};
 use super::plots::Plot;
+use super::significance::{self, Comparison};
 
 /// The classification reports of one method: over all runs' test predictions pooled, and
 /// each run's own.
@@ -164,6 +165,25 @@ fn summary_table(summary: &Summary) -> String {
     h
 }
 
+/// Whether the differences between methods are real: the table of pairs and a sentence each.
+fn comparison_section(c: &Comparison) -> String {
+    let mut h = String::from("<h2>Are the differences real?</h2>\n");
+    h += &format!(
+        "<p>Each pair's difference in {} (a − b), with the {} % confidence interval and the \
+         p-values of Welch's t-test and, where runs share their seeds (same initial weights, \
+         same batch order), the paired t-test, which the verdict then uses. A p-value above {} \
+         means the difference is within what another set of runs could give by chance.</p>\n",
+        escape(&c.metric),
+        (c.confidence * 100.0).round(),
+        c.alpha
+    );
+    h += &format!("<pre>{}</pre>\n<ul>\n", escape(&significance::table(c)));
+    for sentence in significance::describe(c) {
+        h += &format!("<li>{}</li>\n", escape(&sentence));
+    }
+    h + "</ul>\n"
+}
+
 /// What the report left out and why; nothing when it left nothing out.
 fn left_out(notes: &[String]) -> String {
     if notes.is_empty() {
@@ -210,6 +230,9 @@ pub fn render_html(
         h += &format!("<p>Validation: {}.</p>\n", escape(validation));
     }
     h += &left_out(notes);
+    if let Some(c) = &summary.comparison {
+        h += &comparison_section(c);
+    }
     h += "<h2>Plots</h2>\n";
     for plot in plots {
         h += &figure(plot);

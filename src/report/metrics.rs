@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::multilabel_runs::{summarize_multilabel, Notes};
 use super::serde_float;
+use super::significance::{compare, Comparison, MethodRuns};
 
 /// One epoch of one run of one method.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -193,6 +194,43 @@ pub struct Summary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<String>,
     pub methods: Vec<MethodSummary>,
+    /// Whether the methods' test accuracies differ by more than run-to-run noise: each pair's
+    /// difference with its 95 % interval and Welch's and the paired t-test ([`compare_methods`]);
+    /// absent with fewer than two methods of two runs each, and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+}
+
+/// The confidence level of the report's comparisons.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// The comparison of `summaries`' test accuracies (the element-wise accuracy for multi-label
+/// methods), runs paired by the seeds `runs` recorded where every run of both methods has one.
+pub fn compare_methods(summaries: &[MethodSummary], runs: &[RunResult]) -> Option<Comparison> {
+    let seeds: Vec<Option<Vec<u64>>> = summaries
+        .iter()
+        .map(|m| {
+            let mut mine: Vec<&RunResult> = runs.iter().filter(|r| r.method == m.method).collect();
+            mine.sort_by_key(|r| r.run);
+            mine.iter().map(|r| r.seed).collect()
+        })
+        .collect();
+    let methods: Vec<MethodRuns> = summaries
+        .iter()
+        .zip(&seeds)
+        .map(|(m, seeds)| MethodRuns {
+            method: &m.method,
+            values: &m.test_accuracies,
+            seeds: seeds.as_deref(),
+        })
+        .collect();
+    let multilabel = summaries.iter().any(|m| m.multilabel.is_some());
+    let metric = if multilabel {
+        "test accuracy (element-wise for multi-label methods)"
+    } else {
+        "test accuracy"
+    };
+    compare(metric, &methods, CONFIDENCE)
 }
 
 /// Mean and sample standard deviation (ddof = 1; 0 for one value) of the finite values;
@@ -236,7 +274,7 @@ pub(crate) fn summarize_noting(
     runs: &[RunResult],
     notes: &mut Notes,
 ) -> Summary {
-    let methods = method_order(epochs, runs)
+    let methods: Vec<MethodSummary> = method_order(epochs, runs)
         .into_iter()
         .map(|method| {
             let mut mine: Vec<&RunResult> = runs.iter().filter(|r| r.method == method).collect();
@@ -270,11 +308,13 @@ pub(crate) fn summarize_noting(
             }
         })
         .collect();
+    let comparison = compare_methods(&methods, runs);
     Summary {
         dataset: dataset.to_string(),
         class_names: class_names.to_vec(),
         validation: None,
         methods,
+        comparison,
     }
 }
 

@@ -38,6 +38,44 @@ pub const REPORT_HTML: &str = "report.html";
 pub const PLOTS_DIR: &str = "plots";
 /// The resolved configuration, read back by [`regenerate`] when present.
 pub const CONFIG_TOML: &str = "config.toml";
+/// The comparison of the methods ([`significance`]): its table and what it says in words.
+pub const COMPARISON_TXT: &str = "comparison.txt";
+
+/// Each method's test accuracy, mean ± sample std over its runs, as `comparison.txt` opens.
+fn means_text(summary: &Summary) -> String {
+    let width = summary
+        .methods
+        .iter()
+        .map(|m| m.method.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let mut text = format!("{:<width$}  test accuracy (mean ± std)  runs\n", "method");
+    for m in &summary.methods {
+        let per_run: Vec<String> = m.test_accuracies.iter().map(|v| format!("{v:.4}")).collect();
+        text += &format!(
+            "{:<width$}  {:.4} ± {:.4}             {} ({})\n",
+            m.method,
+            m.test_accuracy_mean,
+            m.test_accuracy_std,
+            m.runs,
+            per_run.join(", ")
+        );
+    }
+    text
+}
+
+/// The comparison as the terminal and `comparison.txt` show it: the table of pairs, and a
+/// sentence per pair saying whether its difference is within the noise.
+pub fn comparison_text(comparison: &significance::Comparison) -> String {
+    let mut text = significance::table(comparison);
+    text.push('\n');
+    for sentence in significance::describe(comparison) {
+        text += &sentence;
+        text.push('\n');
+    }
+    text
+}
 
 /// Everything a report is made from.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -221,8 +259,8 @@ fn create_dir(path: &Path) -> Result<()> {
 }
 
 /// Writes the whole report into `dir` (created if needed) and returns the paths written:
-/// `metrics.csv`, `metrics.jsonl`, `results.jsonl`, `summary.json`, `config.toml` (when there
-/// is config text), `plots/*.png`, `classification_report_<method>.txt` (the last run's, in
+/// `metrics.csv`, `metrics.jsonl`, `results.jsonl`, `summary.json`, `comparison.txt` (with two
+/// methods of two runs or more), `config.toml` (when there is config text), `plots/*.png`, `classification_report_<method>.txt` (the last run's, in
 /// scikit-learn's exact format), `classification_report_<method>_all_runs.txt` and `report.html`.
 /// Each file is replaced atomically.
 ///
@@ -256,6 +294,12 @@ pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
     let summary_path = dir.join(metrics_io::SUMMARY_JSON);
     metrics_io::write_summary(&summary_path, &summary)?;
     written.push(summary_path);
+    if let Some(comparison) = &summary.comparison {
+        let path = dir.join(COMPARISON_TXT);
+        let text = format!("{}\n{}", means_text(&summary), comparison_text(comparison));
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
     if let Some(config) = &inputs.config_text {
         let path = dir.join(CONFIG_TOML);
         write_atomic(&path, config.as_bytes())?;
@@ -297,7 +341,10 @@ pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
             written.push(path);
         }
         if let Some(pooled) = &r.train_pooled {
-            text += &format!("\n{} — training-set predictions of all runs pooled\n\n{pooled}", r.method);
+            text += &format!(
+                "\n{} — training-set predictions of all runs pooled\n\n{pooled}",
+                r.method
+            );
         }
         for (run, report) in &r.train_per_run {
             text += &format!("\n{} — run {run}, training set\n\n{report}", r.method);
@@ -344,7 +391,11 @@ pub fn regenerate(dir: &Path) -> Result<Vec<PathBuf>> {
             .map(|o| o.labels)
             .max();
         let n = labels.unwrap_or(0).max(classes);
-        ("unknown dataset".to_string(), (0..n).map(|c| c.to_string()).collect(), None)
+        (
+            "unknown dataset".to_string(),
+            (0..n).map(|c| c.to_string()).collect(),
+            None,
+        )
     };
     let config_path = dir.join(CONFIG_TOML);
     let config_text = if config_path.exists() {

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 /// Where `weighted-ce`'s weights come from. In TOML: `class_weights = "inverse-frequency"` or
 /// `class_weights = [2.0, 1.0, …]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ClassWeights {
     /// One weight per class, in label order.
@@ -17,6 +17,7 @@ pub enum ClassWeights {
     /// By name: `inverse-frequency`, `total / (classes · count[c])` (mean 1 when every class
     /// occurs), so every class weighs as much in the loss as the others in total.
     #[serde(with = "inverse_frequency_name")]
+    #[default]
     InverseFrequency,
 }
 
@@ -48,12 +49,6 @@ fn is_inverse_frequency(name: &str) -> bool {
         name.trim().to_ascii_lowercase().replace('_', "-").as_str(),
         "inverse-frequency" | "balanced"
     )
-}
-
-impl Default for ClassWeights {
-    fn default() -> Self {
-        ClassWeights::InverseFrequency
-    }
 }
 
 impl ClassWeights {
@@ -123,9 +118,12 @@ impl FromStr for ClassWeights {
         }
         s.split(',')
             .map(|part| {
-                part.trim()
-                    .parse::<f64>()
-                    .map_err(|_| format!("class weight {:?} is not a number (expected a list like 2,1,1 or inverse-frequency)", part.trim()))
+                part.trim().parse::<f64>().map_err(|_| {
+                    format!(
+                        "class weight {:?} is not a number (expected a list like 2,1,1 or inverse-frequency)",
+                        part.trim()
+                    )
+                })
             })
             .collect::<std::result::Result<Vec<f64>, String>>()
             .map(ClassWeights::List)
@@ -138,8 +136,14 @@ mod tests {
 
     #[test]
     fn parses_lists_and_the_name() {
-        assert_eq!("2,1,1".parse::<ClassWeights>().unwrap(), ClassWeights::List(vec![2.0, 1.0, 1.0]));
-        assert_eq!("Inverse_Frequency".parse::<ClassWeights>().unwrap(), ClassWeights::InverseFrequency);
+        assert_eq!(
+            "2,1,1".parse::<ClassWeights>().unwrap(),
+            ClassWeights::List(vec![2.0, 1.0, 1.0])
+        );
+        assert_eq!(
+            "Inverse_Frequency".parse::<ClassWeights>().unwrap(),
+            ClassWeights::InverseFrequency
+        );
         assert!("2,x".parse::<ClassWeights>().unwrap_err().contains("\"x\""));
     }
 
@@ -152,7 +156,10 @@ mod tests {
 
     #[test]
     fn a_list_must_fit_the_classes_and_be_usable() {
-        let err = ClassWeights::List(vec![2.0, 1.0]).resolve(&[5, 5, 5]).unwrap_err().to_string();
+        let err = ClassWeights::List(vec![2.0, 1.0])
+            .resolve(&[5, 5, 5])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("2 weights") && err.contains("3 classes"), "{err}");
         let err = ClassWeights::List(vec![1.0, -1.0]).check().unwrap_err().to_string();
         assert!(err.contains("class 1 is -1"), "{err}");

@@ -246,7 +246,9 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
 }
 
 /// Test accuracy mean ± std (sample std) per method, with the per-run values (for the
-/// multilabel task the seed's element-wise accuracy, which the header says).
+/// multilabel task the seed's element-wise accuracy, which the header says), then, with two
+/// methods of two runs or more, whether their differences are larger than the run-to-run noise
+/// (the report's `comparison.txt`).
 pub fn summary_table(config: &TrainConfig, runs: &[RunResult]) -> String {
     let mut out = String::from(match config.task {
         Task::Multiclass => "method        test accuracy (mean ± std)   runs\n",
@@ -273,6 +275,10 @@ pub fn summary_table(config: &TrainConfig, runs: &[RunResult]) -> String {
             std,
             each.join(", ")
         ));
+    }
+    if let Some(comparison) = crate::report::summarize("", &[], &[], runs).comparison {
+        out.push('\n');
+        out += &crate::report::comparison_text(&comparison);
     }
     out
 }

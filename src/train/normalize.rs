@@ -58,7 +58,10 @@ impl FromStr for Normalize {
         let [mean, std] = parts[..] else {
             return Err(format!("expected MEAN,STD (e.g. 0.5,0.5), got {s:?}"));
         };
-        let number = |v: &str| v.parse::<f64>().map_err(|_| format!("{v:?} is not a number (expected MEAN,STD)"));
+        let number = |v: &str| {
+            v.parse::<f64>()
+                .map_err(|_| format!("{v:?} is not a number (expected MEAN,STD)"))
+        };
         Normalize::try_from([number(mean)?, number(std)?])
     }
 }
@@ -76,7 +79,13 @@ mod tests {
 
     #[test]
     fn parses_and_refuses() {
-        assert_eq!("0.1307, 0.3081".parse::<Normalize>().unwrap(), Normalize { mean: 0.1307, std: 0.3081 });
+        assert_eq!(
+            "0.1307, 0.3081".parse::<Normalize>().unwrap(),
+            Normalize {
+                mean: 0.1307,
+                std: 0.3081
+            }
+        );
         assert!("0.5".parse::<Normalize>().unwrap_err().contains("MEAN,STD"));
         assert!("0.5,0".parse::<Normalize>().unwrap_err().contains("positive std"));
     }

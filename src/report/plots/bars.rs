@@ -115,7 +115,10 @@ pub fn score_bars(runs: &[RunResult], methods: &[String], class_names: &[String]
     let height = 460 + label_height;
     let png = render(file_name, width, height, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(format!("Per-{unit} {name} on the test set (mean over runs)"), (FONT, 22))
+            .caption(
+                format!("Per-{unit} {name} on the test set (mean over runs)"),
+                (FONT, 22),
+            )
             .margin(14)
             .x_label_area_size(label_height)
             .y_label_area_size(60)
