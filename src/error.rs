@@ -21,6 +21,10 @@ pub enum Error {
     /// message names the file and the first mismatch.
     #[error("checkpoint error: {0}")]
     Checkpoint(String),
+    /// Training produced a non-finite loss; the message names the method, run and epoch, and
+    /// what to change. The last good checkpoint is kept.
+    #[error("training diverged: {0}")]
+    Diverged(String),
     /// A file or folder could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

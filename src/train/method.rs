@@ -21,9 +21,11 @@ pub enum Method {
     Bce,
     /// Cross-entropy on the classifier's logits.
     Ce,
-    /// Cross-entropy with class weights inversely proportional to the training frequencies.
+    /// Class-weighted cross-entropy divided by the batch size, `−Σ w[t]·log_softmax(x)[t] / N`
+    /// (not PyTorch's weighted mean); weights from `--class-weights`, by default inversely
+    /// proportional to the training frequencies.
     WeightedCe,
-    /// Cross-entropy plus α·Σ|θ| over the classifier's parameters.
+    /// Cross-entropy plus α·Σ|θ| over every parameter of the classifier (`--l1-alpha`).
     CeL1,
     /// Negative log-likelihood of log-softmax outputs.
     Nll,

@@ -9,6 +9,7 @@ mod method;
 mod model_kind;
 mod models;
 mod normalize;
+mod out_lock;
 mod progress;
 mod run;
 mod task;
@@ -20,6 +21,7 @@ pub use method::Method;
 pub use model_kind::{BuiltClassifier, ModelKind};
 pub use models::{BatchLoss, RunModels};
 pub use normalize::Normalize;
+pub use out_lock::{OutLock, LOCK_FILE};
 pub use progress::Progress;
 pub use run::{run_dir, train_run, Splits};
 pub use task::{argmax_rows, Accuracy, Examples, Task};
@@ -127,7 +129,8 @@ fn load_splits(config: &TrainConfig) -> Result<(Splits, String)> {
     }
 }
 
-/// Refuses, before any training, what would fail later: an empty split, a model the images or
+/// Refuses, before any training, what would fail later: an empty split, validation or test
+/// images of another shape (or class count) than the training images, a model the images or
 /// the class count do not fit, and a last training batch of one sample where a training-mode
 /// BatchNorm (the classifier's, or the loss network's) needs at least two.
 fn check_fits(config: &TrainConfig, data: &Splits, methods: &[Method]) -> Result<()> {
@@ -142,6 +145,18 @@ fn check_fits(config: &TrainConfig, data: &Splits, methods: &[Method]) -> Result
                 data.train.len() + data.val.len(),
                 config.val_fraction,
                 data.test.len()
+            )));
+        }
+    }
+    let shape = data.train.image_shape();
+    for (name, split) in [("validation", &data.val), ("test", &data.test)] {
+        if split.image_shape() != shape || split.outputs() != data.train.outputs() {
+            return Err(Error::Config(format!(
+                "the {name} images are {:?} with {} outputs but the training images are {shape:?} with {}; \
+                 both splits must come from one dataset",
+                split.image_shape(),
+                split.outputs(),
+                data.train.outputs()
             )));
         }
     }
@@ -179,6 +194,9 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
     let config = &resolved;
     progress.note(&format!("device: {} ({})", device.describe(), config.dtype));
     std::fs::create_dir_all(&config.out).map_err(|e| Error::io(&config.out, e))?;
+    // Held until training ends: a second invocation on this folder refuses instead of
+    // interleaving its epochs with ours.
+    let _lock = OutLock::acquire(&config.out)?;
     let config_text = config.to_toml();
     crate::report::write_atomic(&config.out.join("config.toml"), config_text.as_bytes())?;
 

@@ -119,6 +119,11 @@ pub fn train_run(
             write_epochs(&dir, &records)?;
             first_epoch = done + 1;
             progress.note(&format!("{method} run {run}: resuming after epoch {done}"));
+        } else {
+            // No complete checkpoint: the run starts over, so epochs logged before the kill
+            // (the first epoch's row is written before its checkpoint) go, or they would be
+            // listed twice.
+            write_epochs(&dir, &[])?;
         }
     } else {
         write_epochs(&dir, &[])?;
@@ -133,6 +138,14 @@ pub fn train_run(
         records.push(record);
     }
     let test = evaluate(&mut models, &data.test, batch_size, config.threshold)?;
+    if !test.loss.is_finite() {
+        return Err(Error::Diverged(format!(
+            "{method} run {run}: the test loss is {} after training; the run's metrics and checkpoint \
+             are kept in {}",
+            test.loss,
+            dir.display()
+        )));
+    }
     // The training set's predictions for its classification report (single-label data; the
     // multi-label report is of the test set only).
     let train = match &data.train {
@@ -188,7 +201,7 @@ fn train_epoch(
         let n = chunk.len();
         let value = loss.total.item();
         if !value.is_finite() {
-            return Err(Error::Config(format!(
+            return Err(Error::Diverged(format!(
                 "{} run {run}, epoch {epoch}: the training loss became {value}; lower --lr or --lambda",
                 models.method
             )));
@@ -208,6 +221,19 @@ fn train_epoch(
     }
     bar.finish_and_clear();
     let val = evaluate(models, &data.val, batch_size, config.threshold)?;
+    if !val.loss.is_finite() {
+        // The epoch is not recorded and not checkpointed: --resume starts from the last good one.
+        return Err(Error::Diverged(format!(
+            "{} run {run}, epoch {epoch}: the validation loss became {} (the weights diverged); lower --lr{}",
+            models.method,
+            val.loss,
+            if models.loss_network.is_some() {
+                " or --lambda"
+            } else {
+                ""
+            }
+        )));
+    }
     let seen_f = seen.max(1) as f64;
     let learnable = models.loss_network.is_some();
     let penalty = |i: usize| learnable.then(|| penalty_sums[i] / seen_f);

@@ -1,0 +1,123 @@
+//! The trainer under faults and bad input (issue 24's findings 1, 2, 4 and 5): a second run on a
+//! held results folder refuses, a resume after a kill between an epoch's metrics and its first
+//! checkpoint lists the epoch once, test images of another shape are refused before training,
+//! and a diverged validation loss stops the run, named, instead of being recorded.
+//!
+//! Each of these passed silently (or panicked late) before: the first three were checked by
+//! running the test against the trainer as it was (rc 0 with interleaved or duplicated rows, and
+//! rc 101 after training), the last by `--lr 1e15` exiting 0 with a NaN validation loss in the
+//! metrics.
+
+#[path = "common/tiny_mnist.rs"]
+mod tiny_mnist;
+
+use learnloss::train::OutLock;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_learnloss");
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The MLP with cross-entropy on the tiny data in `data`, into `out`, one epoch unless `extra`
+/// says otherwise.
+fn train(data: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "train".to_string(),
+        "--dataset=mnist".into(),
+        format!("--data-dir={}", data.display()),
+        "--model=mlp".into(),
+        "--methods=ce".into(),
+        "--runs=1".into(),
+        format!("--out={}", out.display()),
+    ];
+    if !extra.iter().any(|a| a.starts_with("--epochs")) {
+        args.push("--epochs=1".into());
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Command::new(BIN).args(&args).output().expect("the binary runs")
+}
+
+fn one_line_failure(run: &Output, needles: &[&str]) {
+    let stderr = text(&run.stderr);
+    assert!(!run.status.success(), "succeeded: {}", text(&run.stdout));
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{stderr:?} does not mention {needle:?}");
+    }
+}
+
+fn epochs_listed(run_dir: &Path) -> Vec<usize> {
+    let text = std::fs::read_to_string(run_dir.join("metrics.jsonl")).unwrap_or_default();
+    text.lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["epoch"]
+                .as_u64()
+                .unwrap() as usize
+        })
+        .collect()
+}
+
+#[test]
+fn a_second_run_on_a_held_folder_refuses_naming_the_holder() {
+    let data = tempfile::tempdir().unwrap();
+    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
+    let out = tempfile::tempdir().unwrap();
+    let held = OutLock::acquire(out.path()).unwrap();
+    let second = train(data.path(), out.path(), &[]);
+    one_line_failure(&second, &[&format!("pid {}", std::process::id()), "another --out"]);
+    assert!(!out.path().join("ce").exists(), "the refused run wrote nothing");
+    drop(held);
+    let after = train(data.path(), out.path(), &[]);
+    assert!(after.status.success(), "{}", text(&after.stderr));
+}
+
+#[test]
+fn a_resume_without_a_complete_checkpoint_lists_each_epoch_once() {
+    let data = tempfile::tempdir().unwrap();
+    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
+    let out = tempfile::tempdir().unwrap();
+    let first = train(data.path(), out.path(), &["--epochs=2"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let run_dir = out.path().join("ce/run-1");
+    assert_eq!(epochs_listed(&run_dir), vec![1, 2]);
+    // The state of a run killed after epoch 1's row was written and before its checkpoint was
+    // complete: the row, no checkpoint, no result.
+    let lines: Vec<String> = std::fs::read_to_string(run_dir.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .take(1)
+        .map(String::from)
+        .collect();
+    std::fs::write(run_dir.join("metrics.jsonl"), lines.join("\n") + "\n").unwrap();
+    std::fs::remove_dir_all(run_dir.join("checkpoint")).unwrap();
+    std::fs::remove_file(run_dir.join("results.jsonl")).unwrap();
+    let resumed = train(data.path(), out.path(), &["--epochs=2", "--resume"]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert_eq!(epochs_listed(&run_dir), vec![1, 2]);
+    let csv = std::fs::read_to_string(out.path().join("metrics.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "a header and two epochs:\n{csv}");
+}
+
+#[test]
+fn test_images_of_another_shape_are_refused_before_training() {
+    let data = tempfile::tempdir().unwrap();
+    tiny_mnist::write_tiny_mnist_sized(data.path(), (64, 28), (32, 32));
+    let out = tempfile::tempdir().unwrap();
+    let run = train(data.path(), out.path(), &[]);
+    one_line_failure(&run, &["[1, 32, 32]", "[1, 28, 28]"]);
+    assert!(!out.path().join("ce/run-1/metrics.jsonl").exists(), "no epoch ran");
+}
+
+#[test]
+fn a_diverged_validation_loss_stops_the_run_without_recording_the_epoch() {
+    let data = tempfile::tempdir().unwrap();
+    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
+    let out = tempfile::tempdir().unwrap();
+    // One batch holds the whole training set: its loss is finite, the step it takes is not.
+    let run = train(data.path(), out.path(), &["--lr=1e15", "--batch-size=100000"]);
+    one_line_failure(&run, &["ce run 1, epoch 1", "validation loss", "lower --lr"]);
+    assert_eq!(epochs_listed(&out.path().join("ce/run-1")), Vec::<usize>::new());
+}
