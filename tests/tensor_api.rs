@@ -346,7 +346,7 @@ fn factorizations(n: usize, max_len: usize) -> Vec<Vec<usize>> {
         if cur.len() >= max_len {
             return;
         }
-        for f in (2..=n).filter(|f| n % f == 0) {
+        for f in (2..=n).filter(|f| n.is_multiple_of(*f)) {
             cur.push(f);
             rec(n / f, max_len, cur, out);
             cur.pop();

@@ -22,7 +22,7 @@ pub fn write_tiny_mnist_sized(dir: &Path, (train, train_side): (usize, usize), (
             labels.push(class as u8);
             for p in 0..side * side {
                 let row = p / side;
-                let bright = row / 3 == class % 9 || (p * 31 + i * 17 + salt) % 11 == 0;
+                let bright = row / 3 == class % 9 || (p * 31 + i * 17 + salt).is_multiple_of(11);
                 images.push(if bright { 200 + (p % 50) as u8 } else { (p % 7) as u8 });
             }
         }

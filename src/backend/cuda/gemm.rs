@@ -157,7 +157,7 @@ mod tests {
     fn big_outputs_use_large_tiles_and_no_split() {
         let p = Plan::new("t", 1, [4096, 4096, 4096], true).unwrap();
         assert_eq!((p.tile, p.splits), (Tile::Large, 1));
-        assert!(p.k_chunk >= 4096 && p.k_chunk % SLICE == 0);
+        assert!(p.k_chunk >= 4096 && p.k_chunk.is_multiple_of(SLICE));
         let p = Plan::new("t", 1, [4096, 4096, 4096], false).unwrap();
         assert_eq!((p.tile, p.splits), (Tile::Small, 1));
     }

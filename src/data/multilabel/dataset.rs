@@ -43,7 +43,7 @@ impl MultiLabelDataset {
                 "multi-label dataset: label name {name:?} is given twice"
             )));
         }
-        if targets.len() % k != 0 {
+        if !targets.len().is_multiple_of(k) {
             return Err(Error::Data(format!(
                 "multi-label dataset: {} target values do not make whole rows of {k} labels",
                 targets.len()

@@ -21,7 +21,7 @@ pub(super) fn sample_count(metric: &str, what: &str, len: usize, labels: usize) 
     if labels == 0 {
         return Err(data_error(metric, "0 labels; there must be at least one".to_string()));
     }
-    if len % labels != 0 {
+    if !len.is_multiple_of(labels) {
         return Err(data_error(
             metric,
             format!("{what} has {len} values, not a whole number of samples of {labels} labels"),
