@@ -229,6 +229,21 @@ fn report_html_embeds_every_plot_the_summary_reports_and_config() {
     }
     let summary = read_summary(&dir.join(SUMMARY_JSON)).unwrap();
     assert_eq!(summary.methods.len(), 2);
+    // The two methods' runs share seeds but train different networks, so they share no initial
+    // weights: Welch's test, not the paired one, and the page and comparison.txt say so.
+    let comparison = summary
+        .comparison
+        .as_ref()
+        .expect("two methods of two runs are compared");
+    assert_eq!(comparison.pairs.len(), 1);
+    let pair = &comparison.pairs[0];
+    assert_eq!((pair.test.as_str(), pair.paired.is_none()), ("welch", true), "{pair:?}");
+    assert!(html.contains("Are the differences real?"));
+    let text = std::fs::read_to_string(dir.join("comparison.txt")).unwrap();
+    assert!(
+        text.contains("standard − learnable") && text.contains("Welch's t-test"),
+        "{text}"
+    );
     let standard = &summary.methods[0];
     assert_eq!((standard.method.as_str(), standard.runs), ("standard", 2));
     let accs: Vec<f64> = inputs.runs[..2].iter().map(|r| r.test_accuracy).collect();
@@ -391,4 +406,24 @@ fn a_hundred_long_class_names_render() {
     for p in written.iter().filter(|p| p.extension().is_some_and(|e| e == "png")) {
         decode_png(p);
     }
+}
+
+/// A folder reused for a report without a comparison (one method) or without training-set
+/// predictions keeps none of the earlier report's.
+#[test]
+fn a_rewritten_report_drops_the_comparison_and_training_reports_it_no_longer_has() {
+    let dir = scratch("stale");
+    let mut inputs = synthetic();
+    write_report(&dir, &inputs).unwrap();
+    assert!(dir.join("comparison.txt").is_file());
+    assert!(dir.join("classification_report_learnable_train.txt").is_file());
+    inputs.runs.retain(|r| r.method == "learnable");
+    inputs.epochs.retain(|e| e.method == "learnable");
+    for r in &mut inputs.runs {
+        r.train_y_true.clear();
+        r.train_y_pred.clear();
+    }
+    write_report(&dir, &inputs).unwrap();
+    assert!(!dir.join("comparison.txt").exists());
+    assert!(!dir.join("classification_report_learnable_train.txt").exists());
 }

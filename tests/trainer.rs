@@ -318,11 +318,17 @@ fn the_written_config_loads_back_and_bad_files_are_errors_naming_them() {
         )
     );
     assert_eq!(study.methods(), vec![Method::Ce, Method::WeightedCe, Method::CeL1]);
-    // And the study's own written file loads back to the study.
+    // The study's own written file loads back to the study.
     std::fs::write(&path, TrainConfig::loss_study().to_toml()).unwrap();
     let back = TrainConfig::from_toml_file(&path).unwrap();
     assert_eq!(back.class_weights, TrainConfig::loss_study().class_weights);
     assert_eq!(back.normalize, TrainConfig::loss_study().normalize);
+    // A file `train` wrote is complete: loaded under `study`, it runs what it records, without
+    // the study's normalisation or model.
+    std::fs::write(&path, TrainConfig::default().to_toml()).unwrap();
+    let plain = TrainConfig::from_toml_file_over(&path, &TrainConfig::loss_study()).unwrap();
+    assert_eq!((plain.normalize, plain.model), (None, None));
+    assert_eq!(plain.methods(), vec![Method::Baseline, Method::Learnable]);
 
     let missing = dir.path().join("absent.toml");
     let err = TrainConfig::from_toml_file(&missing).unwrap_err().to_string();

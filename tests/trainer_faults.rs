@@ -121,3 +121,51 @@ fn a_diverged_validation_loss_stops_the_run_without_recording_the_epoch() {
     one_line_failure(&run, &["ce run 1, epoch 1", "validation loss", "lower --lr"]);
     assert_eq!(epochs_listed(&out.path().join("ce/run-1")), Vec::<usize>::new());
 }
+
+/// What interrupted writes leave (temporary files of atomic writes, a killed checkpoint save's
+/// staging folder and its superseded folder) is removed when the next run takes the folder; a
+/// `.checkpoint.old` that is the only complete checkpoint is kept and resumed from.
+#[test]
+fn leftovers_of_interrupted_writes_are_removed_and_a_fallback_checkpoint_is_kept() {
+    let data = tempfile::tempdir().unwrap();
+    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
+    let out = tempfile::tempdir().unwrap();
+    let first = train(data.path(), out.path(), &[]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let run_dir = out.path().join("ce/run-1");
+    let leftovers = [
+        out.path().join(".summary.json.4242.tmp"),
+        out.path().join("plots/.loss.png.4242.tmp"),
+        run_dir.join(".metrics.jsonl.4242.tmp"),
+        run_dir.join("checkpoint/.model.safetensors.tmp-4242-0"),
+        run_dir.join(".checkpoint.partial/model.safetensors"),
+        run_dir.join(".checkpoint.old/complete"),
+    ];
+    for path in &leftovers {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"left by a kill").unwrap();
+    }
+    let again = train(data.path(), out.path(), &["--resume"]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    for path in &leftovers {
+        assert!(!path.exists(), "{} was left", path.display());
+    }
+    assert!(!run_dir.join(".checkpoint.partial").exists() && !run_dir.join(".checkpoint.old").exists());
+    assert!(
+        text(&again.stdout).contains("already finished, kept"),
+        "{}",
+        text(&again.stdout)
+    );
+
+    // Killed between a save's two renames: only `.checkpoint.old` holds the checkpoint.
+    std::fs::rename(run_dir.join("checkpoint"), run_dir.join(".checkpoint.old")).unwrap();
+    std::fs::remove_file(run_dir.join("results.jsonl")).unwrap();
+    let resumed = train(data.path(), out.path(), &["--resume"]);
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(
+        text(&resumed.stdout).contains("resuming after epoch 1"),
+        "{}",
+        text(&resumed.stdout)
+    );
+    assert_eq!(epochs_listed(&run_dir), vec![1]);
+}

@@ -19,6 +19,6 @@ mod training;
 pub use file::{load_tensors, save_tensors, Metadata, NamedTensors};
 pub use module_io::{load_into, save_module};
 pub use training::{
-    find_training_checkpoint, load_training_checkpoint, save_training_checkpoint, COMPLETE_MARKER, MODEL_FILE,
-    OPTIMIZER_FILE, RNG_FILE,
+    find_training_checkpoint, load_training_checkpoint, remove_checkpoint_leftovers, save_training_checkpoint,
+    COMPLETE_MARKER, MODEL_FILE, OPTIMIZER_FILE, RNG_FILE,
 };

@@ -149,6 +149,26 @@ pub fn find_training_checkpoint(dir: impl AsRef<Path>) -> Option<PathBuf> {
     (!dir.exists() && old.join(COMPLETE_MARKER).is_file()).then_some(old)
 }
 
+/// Removes what killed saves to `dir` left behind and returns the paths removed: the staging
+/// folder `.<name>.partial`, and `.<name>.old` when `dir` holds a complete checkpoint (without
+/// one, `.old` is the checkpoint [`find_training_checkpoint`] falls back to, and stays). Only
+/// for a caller that knows no save to `dir` is under way (the trainer holds its folder's lock).
+pub fn remove_checkpoint_leftovers(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
+    let dir = dir.as_ref();
+    let mut removed = Vec::new();
+    let staging = sibling(dir, "partial")?;
+    if staging.exists() {
+        io(&staging, fs::remove_dir_all(&staging))?;
+        removed.push(staging);
+    }
+    let old = sibling(dir, "old")?;
+    if old.exists() && dir.join(COMPLETE_MARKER).is_file() {
+        io(&old, fs::remove_dir_all(&old))?;
+        removed.push(old);
+    }
+    Ok(removed)
+}
+
 /// Splits the optimiser file's entries among the optimisers by name prefix (the longest
 /// matching prefix wins), stripping it.
 fn split_by_prefix(prefixes: &[&str], entries: Vec<(String, Tensor)>) -> Result<Vec<Vec<(String, Tensor)>>> {

@@ -205,14 +205,25 @@ pub struct Summary {
 pub const CONFIDENCE: f64 = 0.95;
 
 /// The comparison of `summaries`' test accuracies (the element-wise accuracy for multi-label
-/// methods), runs paired by the seeds `runs` recorded where every run of both methods has one.
+/// methods). Runs of two methods are paired where every run of both recorded its seed and they
+/// trained the same network: then run k of each started from the same weights and saw the same
+/// batches. A seed alone does not pair runs of different networks (the baseline CNN and the
+/// learnable classifier share no weights), so the pairing key is the seed with the network.
 pub fn compare_methods(summaries: &[MethodSummary], runs: &[RunResult]) -> Option<Comparison> {
+    let pairing_key = |r: &RunResult| {
+        r.seed.map(|seed| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (seed, &r.network).hash(&mut h);
+            h.finish()
+        })
+    };
     let seeds: Vec<Option<Vec<u64>>> = summaries
         .iter()
         .map(|m| {
             let mut mine: Vec<&RunResult> = runs.iter().filter(|r| r.method == m.method).collect();
             mine.sort_by_key(|r| r.run);
-            mine.iter().map(|r| r.seed).collect()
+            mine.iter().map(|r| pairing_key(r)).collect()
         })
         .collect();
     let methods: Vec<MethodRuns> = summaries

@@ -41,8 +41,9 @@ pub const CONFIG_TOML: &str = "config.toml";
 /// The comparison of the methods ([`significance`]): its table and what it says in words.
 pub const COMPARISON_TXT: &str = "comparison.txt";
 
-/// Each method's test accuracy, mean ± sample std over its runs, as `comparison.txt` opens.
-fn means_text(summary: &Summary) -> String {
+/// Each method's test accuracy, mean ± sample std over its runs, and each run's: the table
+/// the trainer prints last and `comparison.txt` opens with.
+pub fn means_text(summary: &Summary) -> String {
     let width = summary
         .methods
         .iter()
@@ -227,7 +228,7 @@ fn render_plots(inputs: &ReportInputs, methods: &[String], slugs: &[String], not
         for score in plots::ClassScore::ALL {
             let bars = plots::score_bars(&inputs.runs, methods, &inputs.class_names, score);
             if multilabel {
-                out.extend(notes.keep(&format!("per-label {score:?} plot"), bars)?);
+                out.extend(notes.keep(&format!("per-label {} plot", score.name()), bars)?);
             } else {
                 out.push(bars?);
             }
@@ -252,6 +253,14 @@ fn render_plots(inputs: &ReportInputs, methods: &[String], slugs: &[String], not
         }
     }
     Ok(out)
+}
+
+/// Removes a file an earlier report wrote that this one has no content for.
+fn remove_stale(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path, e)),
+        _ => Ok(()),
+    }
 }
 
 fn create_dir(path: &Path) -> Result<()> {
@@ -294,11 +303,15 @@ pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
     let summary_path = dir.join(metrics_io::SUMMARY_JSON);
     metrics_io::write_summary(&summary_path, &summary)?;
     written.push(summary_path);
-    if let Some(comparison) = &summary.comparison {
-        let path = dir.join(COMPARISON_TXT);
-        let text = format!("{}\n{}", means_text(&summary), comparison_text(comparison));
-        write_atomic(&path, text.as_bytes())?;
-        written.push(path);
+    let path = dir.join(COMPARISON_TXT);
+    match &summary.comparison {
+        Some(comparison) => {
+            let text = format!("{}\n{}", means_text(&summary), comparison_text(comparison));
+            write_atomic(&path, text.as_bytes())?;
+            written.push(path);
+        }
+        // A folder reused for fewer methods or runs must not keep an earlier comparison.
+        None => remove_stale(&path)?,
     }
     if let Some(config) = &inputs.config_text {
         let path = dir.join(CONFIG_TOML);
@@ -335,10 +348,13 @@ pub fn write_report(dir: &Path, inputs: &ReportInputs) -> Result<Vec<PathBuf>> {
         }
         // The training set's: the last run's alone as scikit-learn prints it, and all of them
         // after the test reports.
-        if let Some((_, last)) = r.train_per_run.last() {
-            let path = dir.join(format!("classification_report_{slug}_train.txt"));
-            write_atomic(&path, last.as_bytes())?;
-            written.push(path);
+        let path = dir.join(format!("classification_report_{slug}_train.txt"));
+        match r.train_per_run.last() {
+            Some((_, last)) => {
+                write_atomic(&path, last.as_bytes())?;
+                written.push(path);
+            }
+            None => remove_stale(&path)?,
         }
         if let Some(pooled) = &r.train_pooled {
             text += &format!(

@@ -10,12 +10,16 @@ use std::str::FromStr;
 /// Where `weighted-ce`'s weights come from. In TOML: `class_weights = "inverse-frequency"` or
 /// `class_weights = [2.0, 1.0, …]`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "\"inverse-frequency\" or a list of numbers, one weight per class"
+)]
 pub enum ClassWeights {
     /// One weight per class, in label order.
     List(Vec<f64>),
-    /// By name: `inverse-frequency`, `total / (classes · count[c])` (mean 1 when every class
-    /// occurs), so every class weighs as much in the loss as the others in total.
+    /// By name: `inverse-frequency`, `total / (classes · count[c])`: every class gets the same
+    /// total weight over the training set (`count[c] · w[c] = total / classes`), and the mean
+    /// weight over the training samples is 1.
     #[serde(with = "inverse_frequency_name")]
     #[default]
     InverseFrequency,
@@ -77,9 +81,15 @@ impl ClassWeights {
         }
     }
 
-    /// Rejects a list with a negative or non-finite weight, or with every weight 0.
+    /// Rejects an empty list, a list with a negative or non-finite weight, or with every
+    /// weight 0.
     pub fn check(&self) -> Result<()> {
         if let ClassWeights::List(w) = self {
+            if w.is_empty() {
+                return Err(Error::Config(
+                    "--class-weights: the list is empty (give one weight per class, or inverse-frequency)".into(),
+                ));
+            }
             if let Some((c, v)) = w.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
                 return Err(Error::Config(format!(
                     "--class-weights: the weight of class {c} is {v}; weights must be finite and non-negative"
@@ -163,7 +173,10 @@ mod tests {
         assert!(err.contains("2 weights") && err.contains("3 classes"), "{err}");
         let err = ClassWeights::List(vec![1.0, -1.0]).check().unwrap_err().to_string();
         assert!(err.contains("class 1 is -1"), "{err}");
-        assert!(ClassWeights::List(vec![0.0, 0.0]).check().is_err());
+        let err = ClassWeights::List(vec![0.0, 0.0]).check().unwrap_err().to_string();
+        assert!(err.contains("every weight is 0"), "{err}");
+        let err = ClassWeights::List(vec![]).check().unwrap_err().to_string();
+        assert!(err.contains("empty"), "{err}");
     }
 
     #[test]
@@ -176,6 +189,7 @@ mod tests {
             let text = toml::to_string(&Holder { w: w.clone() }).unwrap();
             assert_eq!(toml::from_str::<Holder>(&text).unwrap().w, w, "{text}");
         }
-        assert!(toml::from_str::<Holder>("w = \"sometimes\"").is_err());
+        let err = toml::from_str::<Holder>("w = \"sometimes\"").unwrap_err().to_string();
+        assert!(err.contains("\"inverse-frequency\" or a list of numbers"), "{err}");
     }
 }

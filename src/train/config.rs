@@ -143,6 +143,8 @@ impl TrainConfig {
 
     /// Reads a TOML file over `base`: keys the file gives replace `base`'s, the others keep
     /// `base`'s values (`learnloss study --config` keeps the study's settings the file omits).
+    /// A file the trainer wrote (`config.toml` of a results folder) is complete — what it omits
+    /// was unset in the run it records — so it loads as it is, whatever `base`.
     pub fn from_toml_file_over(path: &Path, base: &TrainConfig) -> Result<TrainConfig> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let error = |e: toml::de::Error| {
@@ -153,7 +155,10 @@ impl TrainConfig {
             Error::Config(format!("{}:{line}: {}", path.display(), e.message().trim()))
         };
         // Parsed whole first, so that a wrong key or value is reported at its line.
-        toml::from_str::<TrainConfig>(&text).map_err(error)?;
+        let alone = toml::from_str::<TrainConfig>(&text).map_err(error)?;
+        if text.starts_with(RESOLVED_HEADER) {
+            return Ok(alone);
+        }
         let given: toml::Table = toml::from_str(&text).map_err(error)?;
         let mut merged = toml::Table::try_from(base).expect("the configuration serialises");
         merged.extend(given);
@@ -177,7 +182,7 @@ impl TrainConfig {
         resolved.lossnet_activation = Some(lossnet.activation);
         resolved.lossnet_bn = Some(lossnet.bn);
         let body = toml::to_string(&resolved).expect("the configuration serialises");
-        let mut out = String::from("# learnloss train: the resolved configuration (load it again with --config)\n");
+        let mut out = String::from(RESOLVED_HEADER);
         for m in methods {
             out += &format!(
                 "# {m}: model {}, lr {}, batch size {}\n",
@@ -380,6 +385,10 @@ impl TrainConfig {
         )
     }
 }
+
+/// The first line of a configuration written by [`TrainConfig::to_toml`]: such a file is
+/// complete, so it loads as it is, over no preset.
+const RESOLVED_HEADER: &str = "# learnloss train: the resolved configuration (load it again with --config)\n";
 
 /// The multi-label data a run trains on.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -22,8 +22,9 @@ pub struct Evaluation {
     pub multilabel: Option<MultiLabelOutputs>,
 }
 
-/// Evaluates in eval mode, in batches of `batch_size`, with the method's task loss (the mean
-/// over samples, batches weighted by their size). Restores training mode afterwards.
+/// Evaluates in eval mode, in batches of `batch_size`, with the loss the method trains with
+/// (the learnable method's task term alone: its penalties need gradients in p and belong to
+/// training), the mean over samples, batches weighted by their size. Restores training mode afterwards.
 /// `threshold` decides multi-label predictions.
 pub fn evaluate(models: &mut RunModels, data: &Examples, batch_size: usize, threshold: f64) -> Result<Evaluation> {
     models.set_training(false);
@@ -37,7 +38,7 @@ pub fn evaluate(models: &mut RunModels, data: &Examples, batch_size: usize, thre
         for chunk in order.chunks(batch_size.max(1)) {
             let (images, targets) = data.batch(chunk, models.dtype, &models.device);
             let loss = models.loss(&images, &targets, false)?;
-            loss_sum += loss.task.item() * chunk.len() as f64;
+            loss_sum += loss.total.item() * chunk.len() as f64;
             accuracy.add(&loss.scores, &targets)?;
             match data {
                 Examples::Classes(d) => {

@@ -5,6 +5,7 @@
 mod class_weights;
 mod config;
 mod evaluate;
+mod leftovers;
 mod method;
 mod model_kind;
 mod models;
@@ -17,6 +18,7 @@ mod task;
 pub use class_weights::ClassWeights;
 pub use config::{MultiLabelSource, TrainConfig, EMBEDDED_EPOCHS, SEED_EPOCHS};
 pub use evaluate::{energy_curve, evaluate, Evaluation};
+pub use leftovers::remove_leftovers;
 pub use method::Method;
 pub use model_kind::{BuiltClassifier, ModelKind};
 pub use models::{BatchLoss, RunModels};
@@ -30,7 +32,6 @@ use crate::data::{
     load, load_mosaic, load_multilabel_folder, split_validation, split_validation_multilabel, DatasetKind,
 };
 use crate::learnable::vacuity_warning;
-use crate::report::metrics::mean_std;
 use crate::report::{write_report, EpochRecord, ReportInputs, RunResult};
 use crate::{Error, Result};
 use std::path::PathBuf;
@@ -197,6 +198,9 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
     // Held until training ends: a second invocation on this folder refuses instead of
     // interleaving its epochs with ours.
     let _lock = OutLock::acquire(&config.out)?;
+    for path in remove_leftovers(&config.out)? {
+        progress.note(&format!("removed {}, left by an interrupted write", path.display()));
+    }
     let config_text = config.to_toml();
     crate::report::write_atomic(&config.out.join("config.toml"), config_text.as_bytes())?;
 
@@ -264,39 +268,19 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
 }
 
 /// Test accuracy mean ± std (sample std) per method, with the per-run values (for the
-/// multilabel task the seed's element-wise accuracy, which the header says), then, with two
+/// multilabel task the seed's element-wise accuracy, which a first line says), then, with two
 /// methods of two runs or more, whether their differences are larger than the run-to-run noise
 /// (the report's `comparison.txt`).
 pub fn summary_table(config: &TrainConfig, runs: &[RunResult]) -> String {
-    let mut out = String::from(match config.task {
-        Task::Multiclass => "method        test accuracy (mean ± std)   runs\n",
-        // The same columns, the accuracy named on a line of its own.
-        Task::Multilabel => {
-            "(test accuracy: element-wise, over samples × labels)\nmethod        test accuracy (mean ± std)   runs\n"
-        }
-    });
-    for method in &config.methods() {
-        let acc: Vec<f64> = runs
-            .iter()
-            .filter(|r| r.method == method.name())
-            .map(|r| r.test_accuracy)
-            .collect();
-        if acc.is_empty() {
-            continue;
-        }
-        let (mean, std) = mean_std(&acc);
-        let each: Vec<String> = acc.iter().map(|a| format!("{a:.4}")).collect();
-        out.push_str(&format!(
-            "{:<13} {:.4} ± {:.4}              {}\n",
-            method.name(),
-            mean,
-            std,
-            each.join(", ")
-        ));
+    let summary = crate::report::summarize("", &[], &[], runs);
+    let mut out = String::new();
+    if config.task == Task::Multilabel {
+        out += "(test accuracy: element-wise, over samples × labels)\n";
     }
-    if let Some(comparison) = crate::report::summarize("", &[], &[], runs).comparison {
+    out += &crate::report::means_text(&summary);
+    if let Some(comparison) = &summary.comparison {
         out.push('\n');
-        out += &crate::report::comparison_text(&comparison);
+        out += &crate::report::comparison_text(comparison);
     }
     out
 }

@@ -14,7 +14,7 @@ use crate::{DType, Device, Generator, Result, Tensor};
 /// The loss terms of one batch; `total` is what is minimised.
 pub struct BatchLoss {
     pub total: Tensor,
-    /// The task part (BCE for the learnable method, else equal to `total` minus any L1 term).
+    /// The task part: BCE for the learnable method, `total` for the others.
     pub task: Tensor,
     /// `(nonneg, convex, lips)` for the learnable method.
     pub penalties: Option<(Tensor, Tensor, Tensor)>,
@@ -188,12 +188,12 @@ impl RunModels {
                 labels,
                 self.class_weights.as_ref().expect("weighted-ce has class weights"),
             )),
-            Method::CeL1 => BatchLoss {
-                total: cross_entropy_plus_l1(&scores, labels, &self.classifier.parameters(), self.l1_alpha),
-                task: ce(),
-                penalties: None,
-                scores: scores.clone(),
-            },
+            Method::CeL1 => plain(cross_entropy_plus_l1(
+                &scores,
+                labels,
+                &self.classifier.parameters(),
+                self.l1_alpha,
+            )),
             Method::Nll => plain(nll_loss(&scores.log_softmax(1), labels, None, -100, Reduction::Mean)),
             Method::Hinge => plain(multi_margin_loss(&scores, labels, 1, 1.0, None, Reduction::Mean)),
             Method::Kl => plain(kl_div(&scores.log_softmax(1), &onehot(), KlReduction::BatchMean, false)),

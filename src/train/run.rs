@@ -42,7 +42,7 @@ pub fn finished_result(dir: &Path) -> Result<Option<(Vec<EpochRecord>, RunResult
 
 const CHECKPOINT: &str = "checkpoint";
 
-fn save(models: &RunModels, dir: &Path, epoch: usize) -> Result<()> {
+fn save(models: &RunModels, dir: &Path, epoch: usize, seed: Option<u64>) -> Result<()> {
     let mut modules: Vec<(&str, &dyn Module)> = vec![("classifier", &models.classifier)];
     let mut optimizers: Vec<(&str, &dyn Optimizer)> = vec![("classifier", &models.classifier_opt)];
     if let (Some(net), Some(opt)) = (&models.loss_network, &models.loss_network_opt) {
@@ -51,15 +51,25 @@ fn save(models: &RunModels, dir: &Path, epoch: usize) -> Result<()> {
     }
     let dropout = models.dropout.lock().clone();
     let rngs: [(&str, &Generator); 2] = [("shuffle", &models.shuffle), ("dropout", &dropout)];
-    let extra = BTreeMap::from([("epoch".to_string(), epoch.to_string())]);
+    let mut extra = BTreeMap::from([("epoch".to_string(), epoch.to_string())]);
+    if let Some(seed) = seed {
+        extra.insert("seed".to_string(), seed.to_string());
+    }
     save_training_checkpoint(dir.join(CHECKPOINT), &modules, &optimizers, &rngs, &extra)
 }
 
-/// Restores the last checkpoint in `dir`, returning the number of epochs it holds (0: none).
-fn restore(models: &mut RunModels, dir: &Path) -> Result<usize> {
+/// What a checkpoint restored: the epochs it holds, and the seed of the run's initial weights
+/// (None from checkpoints written before seeds were recorded, whose runs were seeded otherwise).
+struct Restored {
+    epochs: usize,
+    seed: Option<u64>,
+}
+
+/// Restores the last checkpoint in `dir`; 0 epochs when there is none.
+fn restore(models: &mut RunModels, dir: &Path) -> Result<Restored> {
     let path = dir.join(CHECKPOINT);
     if find_training_checkpoint(&path).is_none() {
-        return Ok(0);
+        return Ok(Restored { epochs: 0, seed: None });
     }
     let mut dropout = models.dropout.lock().clone();
     let extra = {
@@ -81,10 +91,14 @@ fn restore(models: &mut RunModels, dir: &Path) -> Result<usize> {
         load_training_checkpoint(&path, &modules, &mut optimizers, &mut rngs)?
     };
     *models.dropout.lock() = dropout;
-    extra
+    let epochs = extra
         .get("epoch")
         .and_then(|e| e.parse().ok())
-        .ok_or_else(|| Error::Checkpoint(format!("checkpoint {}: no epoch count in its metadata", path.display())))
+        .ok_or_else(|| Error::Checkpoint(format!("checkpoint {}: no epoch count in its metadata", path.display())))?;
+    Ok(Restored {
+        epochs,
+        seed: extra.get("seed").and_then(|s| s.parse().ok()),
+    })
 }
 
 /// Trains one run (continuing a checkpoint when `resume`), evaluates it on the test set, and
@@ -110,9 +124,14 @@ pub fn train_run(
     )?;
     let mut records = Vec::new();
     let mut first_epoch = 1;
+    // The seed this run's weights started from: this invocation's, unless a checkpoint says
+    // otherwise (a resumed run keeps the seed it started with, unknown for older checkpoints).
+    let mut seed = Some(run_seed(config.seed, run, 0));
     if resume {
-        let done = restore(&mut models, &dir)?;
+        let restored = restore(&mut models, &dir)?;
+        let done = restored.epochs;
         if done > 0 {
+            seed = restored.seed;
             records = read_epochs(&dir)?;
             // Epochs logged after the last checkpoint are redone (identically).
             records.retain(|r| r.epoch <= done);
@@ -134,16 +153,16 @@ pub fn train_run(
         let record = train_epoch(&mut models, config, data, epoch, run, batch_size, progress)?;
         progress.epoch_line(&record, config.epochs());
         append_epoch(&dir, &record)?;
-        save(&models, &dir, epoch)?;
+        // A run restored from a checkpoint without a seed records none in later ones either.
+        save(&models, &dir, epoch, seed)?;
         records.push(record);
     }
     let test = evaluate(&mut models, &data.test, batch_size, config.threshold)?;
     if !test.loss.is_finite() {
         return Err(Error::Diverged(format!(
-            "{method} run {run}: the test loss is {} after training; the run's metrics and checkpoint \
-             are kept in {}",
+            "{method} run {run}: the test loss is {} after training; {}",
             test.loss,
-            dir.display()
+            what_to_lower(&models)
         )));
     }
     // The training set's predictions for its classification report (single-label data; the
@@ -165,7 +184,7 @@ pub fn train_run(
             .map(|r| r.seconds)
             .sum::<f64>()
             .max(started.elapsed().as_secs_f64()),
-        seed: Some(run_seed(config.seed, run, 0)),
+        seed,
         y_true: test.y_true,
         y_pred: test.y_pred,
         train_y_true: train.as_ref().map_or_else(Vec::new, |t| t.y_true.clone()),
@@ -175,6 +194,15 @@ pub fn train_run(
     };
     append_result(&dir, &result)?;
     Ok((records, result))
+}
+
+/// What a diverged run should change: the learning rate, and for the learnable method also λ.
+fn what_to_lower(models: &RunModels) -> &'static str {
+    if models.loss_network.is_some() {
+        "lower --lr or --lambda"
+    } else {
+        "lower --lr"
+    }
 }
 
 fn train_epoch(
@@ -202,8 +230,9 @@ fn train_epoch(
         let value = loss.total.item();
         if !value.is_finite() {
             return Err(Error::Diverged(format!(
-                "{} run {run}, epoch {epoch}: the training loss became {value}; lower --lr or --lambda",
-                models.method
+                "{} run {run}, epoch {epoch}: the training loss became {value}; {}",
+                models.method,
+                what_to_lower(models)
             )));
         }
         // The epoch's loss is the mean of its batch losses (`running_loss / len(loader)`, what
@@ -224,14 +253,10 @@ fn train_epoch(
     if !val.loss.is_finite() {
         // The epoch is not recorded and not checkpointed: --resume starts from the last good one.
         return Err(Error::Diverged(format!(
-            "{} run {run}, epoch {epoch}: the validation loss became {} (the weights diverged); lower --lr{}",
+            "{} run {run}, epoch {epoch}: the validation loss became {} (the weights diverged); {}",
             models.method,
             val.loss,
-            if models.loss_network.is_some() {
-                " or --lambda"
-            } else {
-                ""
-            }
+            what_to_lower(models)
         )));
     }
     let seen_f = seen.max(1) as f64;

@@ -25,7 +25,8 @@ pub enum ClassScore {
 impl ClassScore {
     pub const ALL: [ClassScore; 3] = [ClassScore::F1, ClassScore::Precision, ClassScore::Recall];
 
-    fn name(self) -> &'static str {
+    /// "precision", "recall" or "F1".
+    pub fn name(self) -> &'static str {
         match self {
             ClassScore::Precision => "precision",
             ClassScore::Recall => "recall",
@@ -38,6 +39,15 @@ impl ClassScore {
             ClassScore::Precision => "precision_per_class.png",
             ClassScore::Recall => "recall_per_class.png",
             ClassScore::F1 => "f1_per_class.png",
+        }
+    }
+
+    /// When scikit-learn finds the score of a class undefined (0/0).
+    fn undefined_when(self) -> &'static str {
+        match self {
+            ClassScore::Precision => "no sample predicted in that class",
+            ClassScore::Recall => "no sample of that class present",
+            ClassScore::F1 => "class neither present nor predicted",
         }
     }
 
@@ -169,8 +179,8 @@ pub fn score_bars(runs: &[RunResult], methods: &[String], class_names: &[String]
     } else {
         format!(
             "{name} of each class on the test set, averaged over each method's runs; an undefined \
-             {name} (no sample predicted, or none present, in that class) counts as 0, as in \
-             scikit-learn."
+             {name} ({}) counts as 0, as in scikit-learn.",
+            score.undefined_when()
         )
     };
     Ok(Plot {
