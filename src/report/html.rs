@@ -175,7 +175,8 @@ fn comparison_section(c: &Comparison) -> String {
          means the difference is within what another set of runs could give by chance.</p>\n",
         escape(&c.metric),
         (c.confidence * 100.0).round(),
-        c.alpha
+        // 1 − 0.95 is 0.050000000000000044 in binary; the level is meant to 4 decimals.
+        (c.alpha * 1e4).round() / 1e4
     );
     h += &format!("<pre>{}</pre>\n<ul>\n", escape(&significance::table(c)));
     for sentence in significance::describe(c) {
