@@ -113,7 +113,7 @@ fn too_small_inputs_are_rejected_with_the_shape() {
     assert!(msg.contains("[1, 3, 3]"), "{msg}");
 }
 
-/// The study's MLP (DESIGN §9): PyTorch's attribute names, 109,386 parameters on 1×28×28 with
+/// The study's MLP (docs/loss-study.md): PyTorch's attribute names, 109,386 parameters on 1×28×28 with
 /// 10 classes (784·128 + 128 + 128·64 + 64 + 64·10 + 10), any image shape, and logits equal to
 /// the layers composed by hand.
 #[test]

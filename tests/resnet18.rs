@@ -1,4 +1,4 @@
-//! torchvision's ResNet-18 and the seed's multi-label head on it (DESIGN §9): state-dict names
+//! torchvision's ResNet-18 and the seed's multi-label head on it (docs/multilabel.md): state-dict names
 //! and shapes equal to torchvision's list, outputs, gradients and running statistics equal to
 //! PyTorch's on weights torchvision wrote (fixtures from `tests/fixtures/resnet18/make_fixtures.py`:
 //! a 4-channel-wide ResNet-18 built from torchvision's own BasicBlock, so the fixture stays under

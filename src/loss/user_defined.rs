@@ -1,6 +1,6 @@
-//! The loss-comparison study's two custom losses exactly as its users write them (DESIGN §9 of
-//! the brief; docs/loss-study.md). Both differ from a PyTorch built-in on purpose, and the
-//! difference is the point of having them here under their own names.
+//! The loss-comparison study's two custom losses exactly as its users write them
+//! (docs/loss-study.md). Both differ from a PyTorch built-in on purpose, and the difference is
+//! the point of having them here under their own names.
 
 use super::{check_class_indices, check_class_weight, cross_entropy, l1_penalty, CrossEntropyOptions, Reduction};
 use crate::Tensor;

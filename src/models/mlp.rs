@@ -1,4 +1,4 @@
-//! The loss-comparison study's classifier (DESIGN §9): a three-layer perceptron on flattened
+//! The loss-comparison study's classifier (docs/loss-study.md): a three-layer perceptron on flattened
 //! images, as its users write it in PyTorch (`fc1`, `fc2`, `fc3` attributes, ReLU between, logits
 //! out), so a checkpoint's names (`fc1.weight`, …) are that module's.
 

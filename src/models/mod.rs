@@ -1,7 +1,7 @@
 //! The classifiers, built from `nn` layers as `Sequential`s so that their parameter names
 //! (`0.weight`, `1.running_mean`, `convolutions.4.0.conv1.weight`, …) are those of the same
 //! PyTorch module, and a checkpoint loads into it directly: the seed's two CNNs, and
-//! torchvision's ResNet-18 under the multi-label head (DESIGN §9).
+//! torchvision's ResNet-18 under the multi-label head (docs/multilabel.md).
 
 mod baseline;
 mod classifier;

@@ -1,5 +1,5 @@
 //! torchvision's ResNet-18 (`torchvision.models.resnet18`) and the multi-label classifier built
-//! on it (DESIGN §9): the same layers, in the same order, under the same state-dict names, so a
+//! on it (docs/multilabel.md): the same layers, in the same order, under the same state-dict names, so a
 //! torchvision checkpoint loads into it ([`super::load_torchvision_resnet18`]) and its outputs
 //! equal PyTorch's on the same weights.
 

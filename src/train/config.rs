@@ -111,7 +111,7 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    /// The loss-comparison study (`learnloss study`, DESIGN §9 of the brief, docs/loss-study.md):
+    /// The loss-comparison study (`learnloss study`, docs/loss-study.md):
     /// the MLP on inputs normalised `(x − 0.5) / 0.5`, trained with `ce`, `weighted-ce` (class 0
     /// weighted 2, divided by the batch size) and `ce-l1` (α 0.01), Adam lr 1e-3, batch 64,
     /// 5 epochs, 5 runs, on the whole training set with the test set as validation set, as its

@@ -1,4 +1,4 @@
-//! The pieces of torchvision's ResNet-18 (DESIGN §9) in f64: the stride-2 7×7 stem convolution,
+//! The pieces of torchvision's ResNet-18 (docs/multilabel.md) in f64: the stride-2 7×7 stem convolution,
 //! the padded 3×3/2 max-pool, the adaptive average pool, and a BasicBlock with and without its
 //! downsample path (residual add included), in the input and every parameter, BatchNorm in
 //! training mode.
