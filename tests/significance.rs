@@ -220,6 +220,11 @@ fn a_confidence_in_percent_is_refused() {
 
 const SEEDS: [u64; 5] = [11, 12, 13, 14, 15];
 
+/// A method's runs as `compare` takes them.
+fn runs<'a>(method: &'a str, values: &'a [f64], seeds: Option<&'a [u64]>) -> MethodRuns<'a> {
+    MethodRuns { method, values, seeds }
+}
+
 #[test]
 fn compare_pairs_runs_by_seed_not_by_position() {
     // b's runs listed in another order: seeds 13, 11, 15, 12, 14.
@@ -231,16 +236,8 @@ fn compare_pairs_runs_by_seed_not_by_position() {
     assert!((by_position.p - PAIRED_5[2]).abs() > 0.01, "{by_position:?}");
 
     let methods = [
-        MethodRuns {
-            method: "ce",
-            values: &PA,
-            seeds: Some(&SEEDS),
-        },
-        MethodRuns {
-            method: "weighted-ce",
-            values: &b_values,
-            seeds: Some(&b_seeds),
-        },
+        runs("ce", &PA, Some(&SEEDS)),
+        runs("weighted-ce", &b_values, Some(&b_seeds)),
     ];
     let c = compare("test accuracy", &methods, 0.95).unwrap();
     assert_eq!(c.metric, "test accuracy");
@@ -273,18 +270,7 @@ fn compare_falls_back_to_welch_when_runs_cannot_be_paired() {
         ("no seeds", None, None),
     ];
     for (why, sa, sb) in cases {
-        let methods = [
-            MethodRuns {
-                method: "a",
-                values: &PA,
-                seeds: sa,
-            },
-            MethodRuns {
-                method: "b",
-                values: &PB,
-                seeds: sb,
-            },
-        ];
+        let methods = [runs("a", &PA, sa), runs("b", &PB, sb)];
         let pair = &compare("m", &methods, 0.95).unwrap().pairs[0];
         assert_eq!(pair.paired, None, "{why}");
         assert_eq!(pair.test, "welch", "{why}");
@@ -292,18 +278,7 @@ fn compare_falls_back_to_welch_when_runs_cannot_be_paired() {
         assert_eq!(pair.within_noise, Some(true), "{why}");
     }
     // Different numbers of runs, the shorter's seeds all shared: still not paired.
-    let methods = [
-        MethodRuns {
-            method: "a",
-            values: &A3,
-            seeds: Some(&SEEDS[..3]),
-        },
-        MethodRuns {
-            method: "b",
-            values: &B5,
-            seeds: Some(&SEEDS),
-        },
-    ];
+    let methods = [runs("a", &A3, Some(&SEEDS[..3])), runs("b", &B5, Some(&SEEDS))];
     let pair = &compare("m", &methods, 0.95).unwrap().pairs[0];
     assert_eq!((pair.paired.as_ref(), pair.test.as_str()), (None, "welch"));
     assert_matches(pair.welch.as_ref().unwrap(), WELCH_3_5);
@@ -314,18 +289,7 @@ fn compare_leaves_out_non_finite_runs() {
     // Welch: the NaN and the infinite run are dropped.
     let a = [A3[0], f64::NAN, A3[1], A3[2]];
     let b = [B5[0], B5[1], f64::INFINITY, B5[2], B5[3], B5[4]];
-    let methods = [
-        MethodRuns {
-            method: "a",
-            values: &a,
-            seeds: None,
-        },
-        MethodRuns {
-            method: "b",
-            values: &b,
-            seeds: None,
-        },
-    ];
+    let methods = [runs("a", &a, None), runs("b", &b, None)];
     let pair = &compare("m", &methods, 0.9).unwrap().pairs[0];
     assert_eq!((pair.runs_a, pair.runs_b), (3, 5));
     assert_matches(pair.welch.as_ref().unwrap(), WELCH_3_5_CI90);
@@ -335,18 +299,7 @@ fn compare_leaves_out_non_finite_runs() {
     let a = [PA[0], PA[1], PA[2], PA[3], PA[4], f64::NAN];
     let b = [PB[0], PB[1], PB[2], PB[3], PB[4], 0.9];
     let seeds = [11, 12, 13, 14, 15, 16];
-    let methods = [
-        MethodRuns {
-            method: "a",
-            values: &a,
-            seeds: Some(&seeds),
-        },
-        MethodRuns {
-            method: "b",
-            values: &b,
-            seeds: Some(&seeds),
-        },
-    ];
+    let methods = [runs("a", &a, Some(&seeds)), runs("b", &b, Some(&seeds))];
     let pair = &compare("m", &methods, 0.95).unwrap().pairs[0];
     assert_eq!(pair.test, "paired");
     assert_matches(pair.paired.as_ref().unwrap(), PAIRED_5);
@@ -354,25 +307,10 @@ fn compare_leaves_out_non_finite_runs() {
 
 #[test]
 fn compare_needs_two_methods_with_two_finite_runs() {
-    let one = [MethodRuns {
-        method: "a",
-        values: &PA,
-        seeds: None,
-    }];
+    let one = [runs("a", &PA, None)];
     assert_eq!(compare("m", &one, 0.95), None);
     let nan_heavy = [0.8, f64::NAN, f64::NAN];
-    let methods = [
-        MethodRuns {
-            method: "a",
-            values: &PA,
-            seeds: None,
-        },
-        MethodRuns {
-            method: "b",
-            values: &nan_heavy,
-            seeds: None,
-        },
-    ];
+    let methods = [runs("a", &PA, None), runs("b", &nan_heavy, None)];
     assert_eq!(compare("m", &methods, 0.95), None);
     assert_eq!(compare("m", &[], 0.95), None);
 }
@@ -380,21 +318,9 @@ fn compare_needs_two_methods_with_two_finite_runs() {
 #[test]
 fn a_method_with_one_run_is_listed_without_a_test() {
     let methods = [
-        MethodRuns {
-            method: "ce",
-            values: &PA,
-            seeds: Some(&SEEDS),
-        },
-        MethodRuns {
-            method: "focal",
-            values: &[0.84],
-            seeds: Some(&SEEDS[..1]),
-        },
-        MethodRuns {
-            method: "weighted-ce",
-            values: &PB,
-            seeds: Some(&SEEDS),
-        },
+        runs("ce", &PA, Some(&SEEDS)),
+        runs("focal", &[0.84], Some(&SEEDS[..1])),
+        runs("weighted-ce", &PB, Some(&SEEDS)),
     ];
     let c = compare("test accuracy", &methods, 0.95).unwrap();
     let names: Vec<(&str, &str)> = c.pairs.iter().map(|p| (p.a.as_str(), p.b.as_str())).collect();
@@ -435,18 +361,7 @@ fn a_method_with_one_run_is_listed_without_a_test() {
 
 #[test]
 fn describe_says_whether_the_difference_is_within_the_noise() {
-    let paired_methods = [
-        MethodRuns {
-            method: "ce",
-            values: &PA,
-            seeds: Some(&SEEDS),
-        },
-        MethodRuns {
-            method: "weighted-ce",
-            values: &PB,
-            seeds: Some(&SEEDS),
-        },
-    ];
+    let paired_methods = [runs("ce", &PA, Some(&SEEDS)), runs("weighted-ce", &PB, Some(&SEEDS))];
     let text = describe(&compare("test accuracy", &paired_methods, 0.95).unwrap());
     assert_eq!(
         text,
@@ -456,18 +371,7 @@ fn describe_says_whether_the_difference_is_within_the_noise() {
         ]
     );
     // The same values without seeds: Welch's test, whose interval straddles 0.
-    let unpaired = [
-        MethodRuns {
-            method: "ce",
-            values: &PA,
-            seeds: None,
-        },
-        MethodRuns {
-            method: "weighted-ce",
-            values: &PB,
-            seeds: None,
-        },
-    ];
+    let unpaired = [runs("ce", &PA, None), runs("weighted-ce", &PB, None)];
     let text = describe(&compare("test accuracy", &unpaired, 0.95).unwrap());
     assert_eq!(
         text,
@@ -486,18 +390,7 @@ fn describe_says_whether_the_difference_is_within_the_noise() {
         ]
     );
     // Tiny p-values are not written as 0.0000.
-    let tiny = [
-        MethodRuns {
-            method: "a",
-            values: &H1,
-            seeds: None,
-        },
-        MethodRuns {
-            method: "b",
-            values: &H2,
-            seeds: None,
-        },
-    ];
+    let tiny = [runs("a", &H1, None), runs("b", &H2, None)];
     let text = describe(&compare("m", &tiny, 0.95).unwrap());
     assert!(
         text[0].contains(", p < 1e-10 (Welch's t-test, 8 and 8 runs): larger than"),
@@ -509,18 +402,7 @@ fn describe_says_whether_the_difference_is_within_the_noise() {
 #[test]
 fn identical_runs_get_no_verdict() {
     let x = [0.5, 0.5, 0.5];
-    let methods = [
-        MethodRuns {
-            method: "a",
-            values: &x,
-            seeds: None,
-        },
-        MethodRuns {
-            method: "b",
-            values: &x,
-            seeds: None,
-        },
-    ];
+    let methods = [runs("a", &x, None), runs("b", &x, None)];
     let c = compare("m", &methods, 0.95).unwrap();
     let pair = &c.pairs[0];
     assert!(pair.welch.as_ref().unwrap().p.is_nan());
@@ -534,18 +416,7 @@ fn identical_runs_get_no_verdict() {
     );
     assert!(table(&c).contains("identical runs"), "{}", table(&c));
     // Paired, with the same value per seed but different values across seeds.
-    let methods = [
-        MethodRuns {
-            method: "a",
-            values: &PA,
-            seeds: Some(&SEEDS),
-        },
-        MethodRuns {
-            method: "b",
-            values: &PA,
-            seeds: Some(&SEEDS),
-        },
-    ];
+    let methods = [runs("a", &PA, Some(&SEEDS)), runs("b", &PA, Some(&SEEDS))];
     let c = compare("m", &methods, 0.95).unwrap();
     assert_eq!((c.pairs[0].test.as_str(), c.pairs[0].within_noise), ("paired", None));
     assert!(
@@ -558,21 +429,9 @@ fn identical_runs_get_no_verdict() {
 #[test]
 fn table_lists_every_pair_with_both_p_values() {
     let methods = [
-        MethodRuns {
-            method: "ce",
-            values: &PA,
-            seeds: Some(&SEEDS),
-        },
-        MethodRuns {
-            method: "focal",
-            values: &[0.84],
-            seeds: None,
-        },
-        MethodRuns {
-            method: "weighted-ce",
-            values: &PB,
-            seeds: Some(&SEEDS),
-        },
+        runs("ce", &PA, Some(&SEEDS)),
+        runs("focal", &[0.84], None),
+        runs("weighted-ce", &PB, Some(&SEEDS)),
     ];
     let text = table(&compare("test accuracy", &methods, 0.95).unwrap());
     let lines: Vec<&str> = text.lines().collect();
@@ -617,31 +476,11 @@ fn table_lists_every_pair_with_both_p_values() {
 #[test]
 fn comparisons_survive_json_with_nan_and_infinity() {
     let methods = [
-        MethodRuns {
-            method: "a",
-            values: &[0.5, 0.5, 0.5],
-            seeds: None,
-        },
-        MethodRuns {
-            method: "b",
-            values: &[0.5, 0.5, 0.5],
-            seeds: None,
-        },
-        MethodRuns {
-            method: "c",
-            values: &[0.25, 0.25],
-            seeds: None,
-        },
-        MethodRuns {
-            method: "d",
-            values: &PA,
-            seeds: Some(&SEEDS),
-        },
-        MethodRuns {
-            method: "e",
-            values: &PB,
-            seeds: Some(&SEEDS),
-        },
+        runs("a", &[0.5, 0.5, 0.5], None),
+        runs("b", &[0.5, 0.5, 0.5], None),
+        runs("c", &[0.25, 0.25], None),
+        runs("d", &PA, Some(&SEEDS)),
+        runs("e", &PB, Some(&SEEDS)),
     ];
     let c = compare("m", &methods, 0.95).unwrap();
     // a − b: t and p NaN; a − c: t = +∞, p = 0.

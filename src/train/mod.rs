@@ -70,6 +70,27 @@ pub fn validation_note(config: &TrainConfig) -> Option<String> {
     })
 }
 
+/// The three splits of one task's data: the validation set held out of `train` by `split`
+/// (seeded), or with `--val-fraction 0` the test set itself; `wrap` makes them [`Examples`].
+fn make_splits<D: Clone>(
+    config: &TrainConfig,
+    train: D,
+    test: D,
+    split: fn(D, f64, u64) -> Result<(D, D)>,
+    wrap: fn(D) -> Examples,
+) -> Result<Splits> {
+    let (train, val) = if validates_on_test(config) {
+        (train, test.clone())
+    } else {
+        split(train, config.val_fraction, config.seed)?
+    };
+    Ok(Splits {
+        train: wrap(train),
+        val: wrap(val),
+        test: wrap(test),
+    })
+}
+
 /// The training (validation held out, unless `--val-fraction 0`) and test sets of the
 /// configured task, and the data's title.
 fn load_splits(config: &TrainConfig) -> Result<(Splits, String)> {
@@ -77,20 +98,7 @@ fn load_splits(config: &TrainConfig) -> Result<(Splits, String)> {
         Task::Multiclass => {
             let kind = config.dataset_kind()?;
             let (train_set, test) = load(kind, config.data_dir.as_deref())?;
-            let splits = if validates_on_test(config) {
-                Splits {
-                    val: Examples::Classes(test.clone()),
-                    train: Examples::Classes(train_set),
-                    test: Examples::Classes(test),
-                }
-            } else {
-                let (train_set, val) = split_validation(train_set, config.val_fraction, config.seed)?;
-                Splits {
-                    train: Examples::Classes(train_set),
-                    val: Examples::Classes(val),
-                    test: Examples::Classes(test),
-                }
-            };
+            let splits = make_splits(config, train_set, test, split_validation, Examples::Classes)?;
             Ok((splits, dataset_title(kind).to_string()))
         }
         Task::Multilabel => {
@@ -111,20 +119,7 @@ fn load_splits(config: &TrainConfig) -> Result<(Splits, String)> {
                     )
                 }
             };
-            let splits = if validates_on_test(config) {
-                Splits {
-                    val: Examples::Labels(test.clone()),
-                    train: Examples::Labels(train_set),
-                    test: Examples::Labels(test),
-                }
-            } else {
-                let (train_set, val) = split_validation_multilabel(train_set, config.val_fraction, config.seed)?;
-                Splits {
-                    train: Examples::Labels(train_set),
-                    val: Examples::Labels(val),
-                    test: Examples::Labels(test),
-                }
-            };
+            let splits = make_splits(config, train_set, test, split_validation_multilabel, Examples::Labels)?;
             Ok((splits, title))
         }
     }
