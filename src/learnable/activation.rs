@@ -45,6 +45,57 @@ impl Activation {
         }
     }
 
+    /// `(σ'(z), σ''(z), σ'''(z))` as tensor expressions (differentiable), the third for the
+    /// gradient of the forward Laplacian's curvature term `σ''(z)·Σ J²` in z.
+    pub fn three_derivatives(&self, z: &Tensor) -> (Tensor, Tensor, Tensor) {
+        match self {
+            Activation::Relu => (z.gt_scalar(0.0).mask_to(z.dtype()), z.zeros_like(), z.zeros_like()),
+            Activation::Tanh => {
+                let t = z.tanh();
+                let t2 = t.square();
+                let d1 = t2.rsub_scalar(1.0);
+                let d2 = t.mul(&d1).mul_scalar(-2.0);
+                let d3 = d1.mul(&t2.mul_scalar(6.0).add_scalar(-2.0));
+                (d1, d2, d3)
+            }
+            Activation::Softplus => {
+                let (d1, d2) = self.derivatives(z);
+                // σ''' = σ''·(1 − 2σ') below the threshold, 0 above (where σ'' is 0).
+                let d3 = d2.mul(&d1.mul_scalar(-2.0).add_scalar(1.0));
+                (d1, d2, d3)
+            }
+        }
+    }
+
+    /// `[σ(z), σ'(z), σ''(z), σ'''(z)]` of one value, as [`Activation::apply`] and
+    /// [`Activation::three_derivatives`] (for the fused kernels; f32 Softplus has a faster
+    /// twin in `softplus_f32`). Softplus's `σ'·(1 − σ')` is formed as `e/(1 + e)²` with
+    /// `e = exp(z)`, which keeps its relative precision where σ' rounds to 1, and `1 − 2σ'` as
+    /// `(1 − e)/(1 + e)`, exact in its subtraction where `σ' ≈ ½`.
+    pub fn scalar<T: num_traits::Float>(&self, z: T) -> [T; 4] {
+        let (zero, one) = (T::zero(), T::one());
+        let two = one + one;
+        match self {
+            Activation::Relu if z > zero => [z, one, zero, zero],
+            // NaN propagates, as PyTorch's relu.
+            Activation::Relu => [if z.is_nan() { z } else { zero }, zero, zero, zero],
+            Activation::Tanh => {
+                let t = z.tanh();
+                let d1 = one - t * t;
+                let six = two + two + two;
+                [t, d1, -two * t * d1, d1 * (six * t * t - two)]
+            }
+            Activation::Softplus if z > T::from(20.0).expect("20 is representable") => [z, one, zero, zero],
+            Activation::Softplus => {
+                let e = z.exp();
+                let q = (one + e).recip(); // 1 − σ'
+                let s = e * q;
+                let d2 = s * q;
+                [e.ln_1p(), s, d2, d2 * ((one - e) * q)]
+            }
+        }
+    }
+
     /// True when σ'' is zero everywhere (the network is piecewise linear in its input).
     pub fn is_piecewise_linear(&self) -> bool {
         matches!(self, Activation::Relu)

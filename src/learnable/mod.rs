@@ -5,6 +5,7 @@ mod activation;
 mod loss_network;
 mod objective;
 mod penalties;
+mod softplus_f32;
 pub mod trace;
 
 pub use activation::Activation;

@@ -12,6 +12,7 @@ mod pool;
 mod random;
 mod reduce;
 pub(crate) mod strided;
+pub(crate) mod tangent_activation;
 
 pub use element::{Element, FloatElement};
 

@@ -30,7 +30,7 @@
 //! version replayed the hidden stack on C copies of z1 and double-backwarded through the graph:
 //! the same numbers at several times the cost.)
 
-use super::forward_laplacian::Jacobian;
+use super::jacobian::Jacobian;
 use crate::learnable::loss_network::{eval_scale, normalise};
 use crate::learnable::LossNetwork;
 use crate::nn::{functional, BatchNorm};

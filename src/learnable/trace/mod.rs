@@ -11,7 +11,9 @@
 
 mod batched;
 mod forward_laplacian;
+mod jacobian;
 mod loop_passes;
+mod tangent_activation;
 
 use super::LossNetwork;
 use crate::{Error, Result, Tensor};
