@@ -185,39 +185,44 @@ impl LossNetwork {
 /// BatchNorm over `batch_dim` of a `[..., B, H]` tensor (per leading index), with the layer's
 /// mode: batch statistics in training mode, running statistics otherwise; never updates them.
 pub(crate) fn normalise(bn: &BatchNorm, z: &Tensor, batch_dim: usize) -> Tensor {
-    let eps = bn.config.eps;
-    let (mean, var) = if bn.training {
-        let mean = z.mean(&[batch_dim], true);
-        (mean.clone(), z.sub(&mean).square().mean(&[batch_dim], true))
-    } else {
-        let rm = bn
-            .running_mean
-            .as_ref()
-            .expect("loss-network BatchNorm tracks running statistics");
-        let rv = bn
-            .running_var
-            .as_ref()
-            .expect("loss-network BatchNorm tracks running statistics");
-        (rm.clone(), rv.clone())
-    };
-    let mut y = z.sub(&mean).mul(&var.add_scalar(eps).sqrt().recip());
+    if !bn.training {
+        // PyTorch's CPU inference kernel has the same form (`x·alpha + beta`).
+        let EvalAffine { scale, shift } = eval_affine(bn);
+        return z.mul(&scale).add(&shift);
+    }
+    let mean = z.mean(&[batch_dim], true);
+    let var = z.sub(&mean).square().mean(&[batch_dim], true);
+    let mut y = z.sub(&mean).mul(&var.add_scalar(bn.config.eps).sqrt().recip());
     if let (Some(w), Some(b)) = (&bn.weight, &bn.bias) {
         y = y.mul(w).add(b);
     }
     y
 }
 
-/// The per-feature factor `a` of an eval-mode BatchNorm `a·z + c`: `weight / √(running_var + eps)`.
-pub(crate) fn eval_scale(bn: &BatchNorm) -> Tensor {
-    let rv = bn
-        .running_var
-        .as_ref()
-        .expect("loss-network BatchNorm tracks running statistics");
-    let scale = rv.add_scalar(bn.config.eps).sqrt().recip();
-    match &bn.weight {
-        Some(w) => scale.mul(w),
-        None => scale,
+/// An eval-mode BatchNorm as the per-feature affine map `scale·z + shift`.
+pub(crate) struct EvalAffine {
+    /// `weight / √(running_var + eps)`.
+    pub scale: Tensor,
+    /// `bias − running_mean·scale`.
+    pub shift: Tensor,
+}
+
+/// The affine map of an eval-mode BatchNorm, differentiable in its weight and bias (the one
+/// place that spells it out: [`normalise`], the batched trace and the folded Linear of the
+/// forward Laplacian all take it from here).
+pub(crate) fn eval_affine(bn: &BatchNorm) -> EvalAffine {
+    let tracked = "loss-network BatchNorm tracks running statistics";
+    let mean = bn.running_mean.as_ref().expect(tracked);
+    let var = bn.running_var.as_ref().expect(tracked);
+    let mut scale = var.add_scalar(bn.config.eps).sqrt().recip();
+    if let Some(w) = &bn.weight {
+        scale = scale.mul(w);
     }
+    let mut shift = mean.mul(&scale).neg();
+    if let Some(b) = &bn.bias {
+        shift = shift.add(b);
+    }
+    EvalAffine { scale, shift }
 }
 
 impl Module for LossNetwork {

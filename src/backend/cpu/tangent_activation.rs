@@ -107,18 +107,21 @@ impl<'a, T: FloatElement> Inputs<'a, T> {
 
 /// Per-task scratch rows of width H.
 struct Scratch<T> {
-    z: Vec<T>,
-    a: Vec<T>,
-    b: Vec<T>,
+    /// The pre-activation `z` (bias added).
+    pre: Vec<T>,
+    /// `Σ_i J_i²`; in the backward reused for the coefficient of `J_i` in `∂J_i`.
+    norms: Vec<T>,
+    /// `Σ_i G_i·J_i` (backward only).
+    dots: Vec<T>,
 }
 
 impl<T: FloatElement> Scratch<T> {
     fn new(width: usize) -> Self {
         let row = || vec![T::zero(); width];
         Scratch {
-            z: row(),
-            a: row(),
-            b: row(),
+            pre: row(),
+            norms: row(),
+            dots: row(),
         }
     }
 }
@@ -194,8 +197,7 @@ fn fill_input_grad<T: FloatElement>(
     let two = T::one() + T::one();
     let (g_z, g_rest) = g.split_at(h);
     let (g_tangents, g_lap) = g_rest.split_at(c * h);
-    // a: Σ_i J_i², b: Σ_i G_i·J_i.
-    let (norms, dots) = (&mut s.a, &mut s.b);
+    let (norms, dots) = (&mut s.norms, &mut s.dots);
     norms.fill(T::zero());
     dots.fill(T::zero());
     for (i, gt) in g_tangents.chunks(h).enumerate() {
@@ -293,8 +295,8 @@ pub fn forward<T: FloatElement>(
             let mut state = unwritten(samples * rows * h);
             for (j, (block, act)) in state.chunks_mut(rows * h).zip(act.chunks_mut(4 * h)).enumerate() {
                 let b = task * per_task + j;
-                fill_activation(inputs, b, &mut scratch.z, act, &derivatives);
-                fill_state(inputs, b, &mut scratch.a, act, block);
+                fill_activation(inputs, b, &mut scratch.pre, act, &derivatives);
+                fill_state(inputs, b, &mut scratch.norms, act, block);
             }
             // [samples·(C + 2), H]·Wᵀ with Wᵀ[k, j] = W[j·H + k].
             product((samples * rows, n, h), dst, false, (&state, (h, 1)), (weight, (1, h)));
@@ -380,7 +382,7 @@ pub fn backward<T: FloatElement>(
             let mut state = unwritten(samples * rows * h);
             let mut state_grad = unwritten(samples * rows * h);
             for (j, (block, act)) in state.chunks_mut(rows * h).zip(act.chunks(4 * h)).enumerate() {
-                fill_state(inputs, first + j, &mut scratch.a, act, block);
+                fill_state(inputs, first + j, &mut scratch.norms, act, block);
             }
             // ∂S = G·W ([samples·(C + 2), N]·[N, H]); ∂W += Gᵀ·S.
             product(

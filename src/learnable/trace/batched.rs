@@ -31,7 +31,7 @@
 //! the same numbers at several times the cost.)
 
 use super::jacobian::Jacobian;
-use crate::learnable::loss_network::{eval_scale, normalise};
+use crate::learnable::loss_network::{eval_affine, normalise};
 use crate::learnable::LossNetwork;
 use crate::nn::{functional, BatchNorm};
 use crate::Tensor;
@@ -124,7 +124,12 @@ fn forward_values(net: &LossNetwork, z1: &Tensor) -> Vec<LayerValues> {
 /// BatchNorm's output and the values its backward pass and tangents need.
 fn batch_norm_values(bn: &BatchNorm, z: &Tensor) -> (Tensor, Option<BnValues>) {
     if !bn.training {
-        return (normalise(bn, z, 0), Some(BnValues::Eval { scale: eval_scale(bn) }));
+        return (
+            normalise(bn, z, 0),
+            Some(BnValues::Eval {
+                scale: eval_affine(bn).scale,
+            }),
+        );
     }
     let mean = z.mean(&[0], true);
     let centred = z.sub(&mean);

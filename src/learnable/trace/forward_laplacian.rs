@@ -14,7 +14,7 @@
 //! Valid only for independent samples (no training-mode BatchNorm).
 
 use super::tangent_activation::{self, Incoming};
-use crate::learnable::loss_network::{eval_scale, Hidden};
+use crate::learnable::loss_network::{eval_affine, EvalAffine, Hidden};
 use crate::learnable::LossNetwork;
 use crate::nn::functional;
 use crate::Tensor;
@@ -28,33 +28,23 @@ pub(super) fn energy_terms(net: &LossNetwork, p: &Tensor, y: &Tensor) -> (Tensor
     let z = functional::linear(&x, w, b.as_ref());
     let tangents = w.narrow(1, 0, c).mt();
     // The next layers' packed pre-activation states, [B, C + 2, width], each from the last.
-    let next_weights = layers[1..].iter().map(|(w, _)| w).chain([&net.output.weight]);
-    let mut incoming_bias: Option<&Tensor> = None;
-    let mut state: Option<Tensor> = None;
-    for (k, weight) in next_weights.enumerate() {
-        let next = match &state {
-            None => tangent_activation::activate_then_linear(
-                activation,
-                Incoming::Shared {
-                    z: &z,
-                    tangents: &tangents,
-                },
-                weight,
-            ),
-            Some(pre) => tangent_activation::activate_then_linear(
-                activation,
-                Incoming::Packed {
-                    pre,
-                    bias: incoming_bias,
-                },
-                weight,
-            ),
+    let mut weights = layers[1..].iter().map(|(w, _)| w).chain([&net.output.weight]);
+    let first = weights.next().expect("the output layer's weight");
+    let shared = Incoming::Shared {
+        z: &z,
+        tangents: &tangents,
+    };
+    let mut state = tangent_activation::activate_then_linear(activation, shared, first);
+    // Each later step takes the state from layer k's Linear (k ≥ 1), which lacks its bias.
+    for ((_, bias), weight) in layers[1..].iter().zip(weights) {
+        let incoming = Incoming::Packed {
+            pre: &state,
+            bias: bias.as_ref(),
         };
-        incoming_bias = layers.get(k + 1).and_then(|(_, b)| b.as_ref());
-        state = Some(next);
+        state = tangent_activation::activate_then_linear(activation, incoming, weight);
     }
     // [B, C + 2]: the energy (less the bias), its gradient and its Laplacian.
-    let out = state.expect("the output layer").squeeze(2);
+    let out = state.squeeze(2);
     let mut energy = out.narrow(1, 0, 1).squeeze(1);
     if let Some(b) = &net.output.bias {
         energy = energy.add(b);
@@ -65,7 +55,7 @@ pub(super) fn energy_terms(net: &LossNetwork, p: &Tensor, y: &Tensor) -> (Tensor
 }
 
 /// The layer's Linear with its eval-mode BatchNorm folded in: `(W, b)` or
-/// `(diag(a)·W, (b − mean)·a + c)` (small `[H, *]` ops, differentiable in every parameter).
+/// `(diag(a)·W, a·b + shift)` for the BatchNorm `a·z + shift` (small `[H, *]` ops, differentiable in every parameter).
 fn folded_linear(layer: &Hidden) -> (Tensor, Option<Tensor>) {
     let (w, b) = (&layer.linear.weight, layer.linear.bias.as_ref());
     let Some(bn) = &layer.bn else {
@@ -75,19 +65,11 @@ fn folded_linear(layer: &Hidden) -> (Tensor, Option<Tensor>) {
         !bn.training,
         "forward Laplacian: training-mode BatchNorm couples samples"
     );
-    let scale = eval_scale(bn);
-    let mean = bn
-        .running_mean
-        .as_ref()
-        .expect("loss-network BatchNorm tracks running statistics");
-    let centred = match b {
-        Some(b) => b.sub(mean),
-        None => mean.neg(),
+    let EvalAffine { scale, shift } = eval_affine(bn);
+    let shift = match b {
+        Some(b) => b.mul(&scale).add(&shift),
+        None => shift,
     };
-    let mut shift = centred.mul(&scale);
-    if let Some(c) = &bn.bias {
-        shift = shift.add(c);
-    }
     (w.mul(&scale.unsqueeze(1)), Some(shift))
 }
 

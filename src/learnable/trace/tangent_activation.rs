@@ -17,7 +17,7 @@
 //! order of derivative exists. Off the CPU the whole step is composed (autograd differentiates
 //! through it).
 
-use crate::autograd::{is_grad_enabled, CustomBackward};
+use crate::autograd::{is_grad_enabled, no_grad, CustomBackward};
 use crate::backend::cpu::tangent_activation::{self as kernel, Inputs};
 use crate::backend::cpu::{CpuStorage, FloatElement};
 use crate::backend::Storage;
@@ -176,7 +176,9 @@ impl Rule {
             inputs.iter().chain(grad).all(|t| t.dtype() == dtype),
             "tangent activation: inputs of mixed dtypes"
         );
-        // Contiguous operands (no copy when they already are).
+        // Contiguous operands (no copy when they already are), read as raw storage: a copy
+        // must not be recorded in the graph (the op itself is).
+        let _raw = no_grad();
         let mut operands: Vec<Tensor> = inputs.iter().map(Tensor::contiguous).collect();
         operands.extend(grad.map(Tensor::contiguous));
         if grad.is_some() {
