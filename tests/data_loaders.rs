@@ -227,6 +227,83 @@ fn idx_corrupt_gzip_names_the_file() {
     data_error_naming(load_mnist(dir.path()), "train-images-idx3-ubyte.gz");
 }
 
+/// `cat a.gz b.gz` is one valid gzip file (RFC 1952 allows several members): it decompresses to
+/// the concatenation, as gunzip and Python's gzip module read it.
+#[test]
+fn idx_multi_member_gzip_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, _) = write_idx_set(dir.path(), true);
+    let whole = idx_images(3, 2, 3, &train.0);
+    let (a, b) = whole.split_at(21);
+    let members = [gz(a), gz(b)].concat();
+    write(&dir.path().join("train-images-idx3-ubyte.gz"), &members);
+    let (loaded, _) = load_mnist(dir.path()).unwrap();
+    let expected: Vec<f32> = train.0.iter().map(|&p| f32::from(p) / 255.0).collect();
+    assert_eq!(all_f32(&loaded), expected);
+}
+
+/// Sizes are checked before they cost memory: a header promising more than a gzip file can
+/// hold, a stream that decompresses past its header's promise, and a raw file gigabytes longer
+/// than its header says (sparse, so the test itself is cheap) are refused without reading on.
+#[test]
+fn idx_sizes_are_bounded_by_the_header_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_idx_set(dir.path(), true);
+    let images = dir.path().join("train-images-idx3-ubyte.gz");
+
+    // 2^31 images of 28×28 (1.7 TB) from a gzip file of some 60 bytes.
+    write(&images, &gz(&idx_images(1 << 31, 28, 28, &pattern(100, 0))));
+    let msg = data_error_naming(load_mnist(dir.path()), "train-images-idx3-ubyte.gz");
+    assert!(
+        msg.contains("more than a") && msg.contains("gzip file can hold"),
+        "{msg}"
+    );
+
+    // A bomb: 3 images promised, 64 MiB of zeros after them (a 64 KiB gzip file).
+    let mut bomb = idx_images(3, 2, 3, &pattern(18, 0));
+    bomb.resize(bomb.len() + (64 << 20), 0);
+    write(&images, &gz(&bomb));
+    let msg = data_error_naming(load_mnist(dir.path()), "train-images-idx3-ubyte.gz");
+    assert!(msg.contains("decompresses to more than its header promises"), "{msg}");
+
+    // A raw file of 3 GiB whose header promises 3 images of 2×3.
+    std::fs::remove_file(&images).unwrap();
+    let raw = dir.path().join("train-images-idx3-ubyte");
+    write(&raw, &idx_images(3, 2, 3, &pattern(18, 0)));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&raw)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let msg = data_error_naming(load_mnist(dir.path()), "train-images-idx3-ubyte");
+    let extra = (3u64 << 30) - 34;
+    assert!(
+        msg.contains(&format!("{extra} unexpected bytes after 3 images of 2×3")),
+        "{msg}"
+    );
+}
+
+/// A folder where a data file should be is reported as what it is, not as a missing file with
+/// advice to install the dataset.
+#[test]
+fn a_folder_in_place_of_a_data_file_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    write_idx_set(dir.path(), false);
+    let labels = dir.path().join("t10k-labels-idx1-ubyte");
+    std::fs::remove_file(&labels).unwrap();
+    std::fs::create_dir(&labels).unwrap();
+    let msg = match load_mnist(dir.path()) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a folder was read as a label file"),
+    };
+    assert!(
+        msg.contains("t10k-labels-idx1-ubyte") && msg.contains("directory"),
+        "{msg}"
+    );
+    assert!(!msg.contains("missing"), "{msg}");
+}
+
 #[test]
 fn idx_counts_that_disagree_name_both_files() {
     let dir = tempfile::tempdir().unwrap();

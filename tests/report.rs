@@ -140,6 +140,13 @@ fn write_report_writes_every_file_and_every_png_decodes_and_is_not_blank() {
     let inputs = synthetic();
     let written = write_report(&dir, &inputs).unwrap();
     let names = names(&written, &dir);
+    for name in &names {
+        let top = name.split('/').next().unwrap();
+        assert!(
+            learnloss::report::is_report_output(top),
+            "{name}: a file the report writes that --overwrite would not remove"
+        );
+    }
     for expected in [
         "metrics.csv",
         "metrics.jsonl",

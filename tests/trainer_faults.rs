@@ -102,13 +102,77 @@ fn a_resume_without_a_complete_checkpoint_lists_each_epoch_once() {
 }
 
 #[test]
-fn test_images_of_another_shape_are_refused_before_training() {
+fn test_images_of_another_shape_are_refused_before_anything_is_written() {
     let data = tempfile::tempdir().unwrap();
     tiny_mnist::write_tiny_mnist_sized(data.path(), (64, 28), (32, 32));
     let out = tempfile::tempdir().unwrap();
-    let run = train(data.path(), out.path(), &[]);
+    let run = train(data.path(), &out.path().join("new"), &[]);
     one_line_failure(&run, &["[1, 32, 32]", "[1, 28, 28]"]);
-    assert!(!out.path().join("ce/run-1/metrics.jsonl").exists(), "no epoch ran");
+    assert!(
+        !out.path().join("new").exists(),
+        "the results folder was not even created"
+    );
+
+    // Into the folder of a finished run: its configuration and results stay as they were.
+    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
+    let first = train(data.path(), out.path(), &[]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let config = std::fs::read(out.path().join("config.toml")).unwrap();
+    tiny_mnist::write_tiny_mnist_sized(data.path(), (64, 28), (32, 32));
+    let bad = train(data.path(), out.path(), &["--resume", "--lr=0.5"]);
+    one_line_failure(&bad, &["[1, 32, 32]", "[1, 28, 28]"]);
+    assert_eq!(std::fs::read(out.path().join("config.toml")).unwrap(), config);
+}
+
+/// A finished folder: reused without --resume it is refused; --overwrite trains afresh and
+/// reports only the new run; --resume with other settings is refused naming each of them.
+#[test]
+fn a_folder_knows_its_configuration() {
+    let data = tempfile::tempdir().unwrap();
+    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
+    let out = tempfile::tempdir().unwrap();
+    let first = train(data.path(), out.path(), &["--seed=1"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let config = std::fs::read_to_string(out.path().join("config.toml")).unwrap();
+    let results = std::fs::read_to_string(out.path().join("ce/run-1/results.jsonl")).unwrap();
+
+    let again = train(data.path(), out.path(), &["--seed=2"]);
+    one_line_failure(&again, &["holds an earlier training", "--resume", "--overwrite"]);
+    let changed = train(data.path(), out.path(), &["--seed=2", "--lr=0.5", "--resume"]);
+    one_line_failure(
+        &changed,
+        &["--resume", "lr unset there, 0.5 now", "seed 1 there, 2 now"],
+    );
+    assert_eq!(std::fs::read_to_string(out.path().join("config.toml")).unwrap(), config);
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("ce/run-1/results.jsonl")).unwrap(),
+        results,
+        "the refused runs changed nothing"
+    );
+
+    // The same settings (the flags of the first run, or none: they come from config.toml).
+    for flags in [&["--seed=1", "--resume"][..], &["--resume"][..]] {
+        let resumed = Command::new(BIN)
+            .args(["train", &format!("--out={}", out.path().display())])
+            .args(flags)
+            .output()
+            .unwrap();
+        assert!(resumed.status.success(), "{flags:?}: {}", text(&resumed.stderr));
+        assert!(
+            text(&resumed.stdout).contains("already finished, kept"),
+            "{}",
+            text(&resumed.stdout)
+        );
+    }
+
+    let overwritten = train(data.path(), out.path(), &["--seed=2", "--overwrite"]);
+    assert!(overwritten.status.success(), "{}", text(&overwritten.stderr));
+    assert!(text(&overwritten.stdout).contains("--overwrite: removed the earlier training"));
+    let config = std::fs::read_to_string(out.path().join("config.toml")).unwrap();
+    assert!(config.contains("seed = 2"), "{config}");
+    let rows = std::fs::read_to_string(out.path().join("ce/run-1/results.jsonl")).unwrap();
+    assert_eq!(rows.lines().count(), 1, "only the new run's result: {rows}");
+    assert_ne!(rows, results);
 }
 
 #[test]
@@ -168,4 +232,26 @@ fn leftovers_of_interrupted_writes_are_removed_and_a_fallback_checkpoint_is_kept
         text(&resumed.stdout)
     );
     assert_eq!(epochs_listed(&run_dir), vec![1]);
+}
+
+/// A checkpoint whose weights hold NaN is refused on --resume, naming the file and the tensor,
+/// instead of training from it (which reported "the training loss became NaN; lower --lr").
+#[test]
+fn a_checkpoint_holding_nan_is_refused_naming_the_tensor() {
+    let data = tempfile::tempdir().unwrap();
+    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
+    let out = tempfile::tempdir().unwrap();
+    let first = train(data.path(), out.path(), &["--epochs=2"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let run_dir = out.path().join("ce/run-1");
+    let model = run_dir.join("checkpoint/model.safetensors");
+    let (mut tensors, metadata) = learnloss::checkpoint::load_tensors(&model).unwrap();
+    let (name, weight) = tensors[0].clone();
+    let mut values = weight.to_f64_vec();
+    values[1] = f64::NAN;
+    tensors[0].1 = learnloss::Tensor::from_f64s(&values, weight.shape(), weight.dtype(), weight.device());
+    learnloss::checkpoint::save_tensors(&model, &tensors, &metadata).unwrap();
+    std::fs::remove_file(run_dir.join("results.jsonl")).unwrap();
+    let resumed = train(data.path(), out.path(), &["--epochs=2", "--resume"]);
+    one_line_failure(&resumed, &["model.safetensors", &name, "1 non-finite values"]);
 }

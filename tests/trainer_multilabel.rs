@@ -312,9 +312,14 @@ fn a_multilabel_run_resumed_after_an_epoch_ends_as_an_uninterrupted_one() {
     run(&whole, "2", false);
     let parted = out.path().join("parted");
     run(&parted, "1", false);
-    // The stopped run's result is removed, as if it had been killed after its first epoch's
-    // checkpoint: --resume continues from that checkpoint.
+    // The stopped run's result is removed and its configuration says 2 epochs, as if a 2-epoch
+    // run had been killed after its first epoch's checkpoint: --resume continues from that
+    // checkpoint (a resume that changed --epochs would be refused).
     std::fs::remove_file(parted.join("learnable/run-1/results.jsonl")).unwrap();
+    let config = parted.join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("\nepochs = 1\n"), "{text}");
+    std::fs::write(&config, text.replace("\nepochs = 1\n", "\nepochs = 2\n")).unwrap();
     let resumed = run(&parted, "2", true);
     assert!(resumed.contains("resuming after epoch 1"), "{resumed}");
     assert_eq!(

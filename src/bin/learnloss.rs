@@ -5,7 +5,7 @@
 use clap::{Args, Parser, Subcommand};
 use learnloss::check::{gradcheck, gradgradcheck};
 use learnloss::learnable::{Activation, BnMode, Preset, TraceDefinition, TraceMethod};
-use learnloss::train::{train, ClassWeights, Method, ModelKind, Normalize, Progress, Task, TrainConfig};
+use learnloss::train::{train, ClassWeights, Existing, Method, ModelKind, Normalize, Progress, Task, TrainConfig};
 use learnloss::{grad, DType, Device, Generator, Tensor};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -140,15 +140,45 @@ struct TrainArgs {
     /// The results folder [default: results]
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Continue the runs in --out from their last checkpoints; finished runs are kept.
+    /// Continue the runs in --out from their last checkpoints, with the settings in its
+    /// config.toml (a flag that changes one is refused); finished runs are kept.
     #[arg(long)]
     resume: bool,
+    /// Train afresh in an --out that holds an earlier training: its run folders and report
+    /// files are removed first (nothing else in the folder is touched).
+    #[arg(long, conflicts_with = "resume")]
+    overwrite: bool,
     /// Only errors and the final table.
     #[arg(long)]
     quiet: bool,
 }
 
 impl TrainArgs {
+    /// The configuration to train: as [`TrainArgs::resolve`], except that `--resume` starts
+    /// from the settings recorded in the results folder, so that only the flags given change
+    /// them (and the trainer refuses a change).
+    fn configuration(&self, base: TrainConfig) -> learnloss::Result<TrainConfig> {
+        let config = self.resolve(base)?;
+        let saved = config.out.join(learnloss::report::CONFIG_TOML);
+        if !self.resume || !TrainConfig::written_by_trainer(&saved)? {
+            return Ok(config);
+        }
+        let resumed = self.resolve(TrainConfig::from_toml_file(&saved)?)?;
+        // The folder is where it was found now, whatever path it was written under.
+        Ok(TrainConfig {
+            out: config.out,
+            ..resumed
+        })
+    }
+
+    fn existing(&self) -> Existing {
+        match (self.resume, self.overwrite) {
+            (true, _) => Existing::Resume,
+            (false, true) => Existing::Overwrite,
+            (false, false) => Existing::Refuse,
+        }
+    }
+
     /// The configuration: `base` (the seed's defaults, or the study's), then the --config file,
     /// then the flags given.
     fn resolve(&self, base: TrainConfig) -> learnloss::Result<TrainConfig> {
@@ -205,9 +235,9 @@ impl TrainArgs {
 }
 
 fn run_train(args: &TrainArgs, base: TrainConfig) -> ExitCode {
-    let result = args.resolve(base).and_then(|config| {
+    let result = args.configuration(base).and_then(|config| {
         let progress = Progress::new(args.quiet);
-        let outcome = train(&config, args.resume, &progress)?;
+        let outcome = train(&config, args.existing(), &progress)?;
         if args.quiet {
             print!("{}", learnloss::train::summary_table(&config, &outcome.runs));
         }

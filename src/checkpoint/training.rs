@@ -19,7 +19,7 @@
 //! fall back to; the next save cleans up whatever a killed save left behind.
 
 use super::atomic::{parent_of, sync_dir, write_atomically};
-use super::file::{load_tensors, save_tensors};
+use super::file::{load_tensors, save_tensors, NamedTensors};
 use super::module_io::{assign_all, match_state, torch_metadata};
 use super::rng;
 use crate::nn::{join_name, Module};
@@ -194,6 +194,28 @@ fn split_by_prefix(prefixes: &[&str], entries: Vec<(String, Tensor)>) -> Result<
     Ok(parts)
 }
 
+/// Refuses a checkpoint holding NaN or infinite values: training from it would diverge at once
+/// (or report a misleading training loss), and a training checkpoint is only written after a
+/// finite epoch, so such values mean a damaged or foreign file.
+fn all_finite(tensors: &NamedTensors, path: &Path) -> Result<()> {
+    for (name, tensor) in tensors {
+        if !tensor.dtype().is_float() {
+            continue;
+        }
+        let values = tensor.to_f64_vec();
+        let bad = values.iter().filter(|v| !v.is_finite()).count();
+        if bad > 0 {
+            return Err(Error::Checkpoint(format!(
+                "checkpoint {}: tensor {name} holds {bad} non-finite values (NaN or ±inf) of {}; \
+                 it cannot be resumed from: train anew (--overwrite)",
+                path.display(),
+                values.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Loads the training checkpoint saved to `dir` (see [`find_training_checkpoint`]) into the
 /// modules, optimisers and generators, matched by the names they were saved under, and returns
 /// the `extra` strings. Everything is checked first — every file, every name, shape and dtype,
@@ -225,6 +247,9 @@ pub fn load_training_checkpoint(
         .collect();
     let pairs = match_state(&expected, &model_tensors)
         .map_err(|m| Error::Checkpoint(format!("checkpoint {}: {m}", model_path.display())))?;
+
+    all_finite(&model_tensors, &model_path)?;
+    all_finite(&optimizer_tensors, &optimizer_path)?;
 
     let prefixes: Vec<&str> = optimizers.iter().map(|(p, _)| *p).collect();
     let parts = split_by_prefix(&prefixes, optimizer_tensors).map_err(|e| in_file(&optimizer_path, "", e))?;

@@ -12,9 +12,9 @@ const TEST_LABELS: &[u8] = include_bytes!("../../data/embedded/fashion-mnist-sub
 
 fn split(images: &[u8], images_name: &str, labels: &[u8], labels_name: &str) -> Result<Dataset> {
     idx::dataset_from_bytes(
-        images.to_vec(),
+        images,
         Path::new(images_name),
-        labels.to_vec(),
+        labels,
         Path::new(labels_name),
         &names::FASHION_MNIST,
     )

@@ -2,49 +2,166 @@
 //! finding the folder that holds a dataset.
 
 use crate::{Error, Result};
-use flate2::read::GzDecoder;
-use std::io::Read;
+use flate2::bufread::MultiGzDecoder;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-/// The largest decompressed size accepted from a gzip file. The largest real file (MNIST's
-/// training images) is 47 MB; the cap turns a corrupt or hostile stream into an error instead
-/// of exhausting memory.
-const MAX_GUNZIPPED: u64 = 1 << 31;
+/// The most a deflate stream expands: 258 bytes from 2 bits, about 1032:1 (zlib's technical
+/// details), plus room for a gzip header and a tiny file's fixed costs. A header that promises
+/// more than this many times the compressed size is refused before anything is allocated.
+const DEFLATE_MAX_RATIO: u64 = 1032;
+const GZIP_SLACK: u64 = 1 << 16;
 
 /// The bytes of `path`; an [`Error::Io`] naming the file if it cannot be read.
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
 }
 
-/// `bytes` decompressed if they start with the gzip magic, else `bytes` as they are: IDX files
-/// are used both raw and gzipped, and the magic cannot be mistaken for an IDX header (which
-/// starts with two zero bytes). `name` is the file named in errors.
-pub(crate) fn gunzip_if_gz(bytes: Vec<u8>, name: &Path) -> Result<Vec<u8>> {
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(bytes);
+/// What lies past the size a header promised (see [`read_promised`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Beyond {
+    Nothing,
+    /// This many stored bytes (a raw file, whose size is known).
+    Bytes(u64),
+    /// At least one decompressed byte (reading stopped there).
+    More,
+}
+
+/// A file's bytes read no further than its header promises.
+pub(crate) struct Promised {
+    /// The header and at most the promised payload (less when the file is short).
+    pub bytes: Vec<u8>,
+    pub beyond: Beyond,
+}
+
+/// The bytes of `path`, gunzipped when it starts with the gzip magic (every member, as
+/// `cat a.gz b.gz` makes), read only as far as its header promises: `promised` gets the first
+/// `header_len` bytes and returns the whole size they declare (header included). A raw file's
+/// size is compared with it before the payload is read; a gzip file's compressed size bounds
+/// it before anything is allocated, and decompression stops one byte past it. So neither a
+/// huge file nor a small one that decompresses to gigabytes costs more memory than its header
+/// and real size justify. A file shorter than `header_len` is returned whole (the caller's
+/// parser says what is missing).
+pub(crate) fn read_promised(
+    path: &Path,
+    header_len: usize,
+    promised: impl Fn(&[u8]) -> Result<u64>,
+) -> Result<Promised> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let stored = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    promised_from(BufReader::new(file), stored, path, header_len, promised)
+}
+
+/// [`read_promised`] on bytes in memory; `name` is the file named in errors.
+pub(crate) fn promised_from_bytes(
+    bytes: &[u8],
+    name: &Path,
+    header_len: usize,
+    promised: impl Fn(&[u8]) -> Result<u64>,
+) -> Result<Promised> {
+    promised_from(bytes, bytes.len() as u64, name, header_len, promised)
+}
+
+fn promised_from(
+    mut reader: impl BufRead,
+    stored: u64,
+    name: &Path,
+    header_len: usize,
+    promised: impl Fn(&[u8]) -> Result<u64>,
+) -> Result<Promised> {
+    // Peeked, not consumed (a regular file's first read fills the buffer).
+    let gzipped = reader
+        .fill_buf()
+        .map_err(|e| Error::io(name, e))?
+        .starts_with(&[0x1f, 0x8b]);
+    if gzipped {
+        let gz_error =
+            |e: std::io::Error| Error::Data(format!("{}: corrupt or truncated gzip data: {e}", name.display()));
+        let mut decoder = MultiGzDecoder::new(reader);
+        let header = read_up_to(&mut decoder, header_len as u64, Vec::new()).map_err(gz_error)?;
+        if header.len() < header_len {
+            return Ok(Promised {
+                bytes: header,
+                beyond: Beyond::Nothing,
+            });
+        }
+        let total = promised(&header)?;
+        let most = stored.saturating_mul(DEFLATE_MAX_RATIO).saturating_add(GZIP_SLACK);
+        if total > most {
+            return Err(Error::Data(format!(
+                "{}: the header promises {total} bytes, more than a {stored}-byte gzip file can hold \
+                 (deflate expands at most {DEFLATE_MAX_RATIO}:1)",
+                name.display()
+            )));
+        }
+        let bytes = read_up_to(&mut decoder, total - header.len() as u64, grow(header, total)).map_err(gz_error)?;
+        let more = read_up_to(&mut decoder, 1, Vec::new()).map_err(gz_error)?;
+        let beyond = if more.is_empty() { Beyond::Nothing } else { Beyond::More };
+        return Ok(Promised { bytes, beyond });
     }
-    let mut out = Vec::new();
-    GzDecoder::new(bytes.as_slice())
-        .take(MAX_GUNZIPPED + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| Error::Data(format!("{}: corrupt or truncated gzip data: {e}", name.display())))?;
-    if out.len() as u64 > MAX_GUNZIPPED {
-        return Err(Error::Data(format!(
-            "{}: decompresses to more than {MAX_GUNZIPPED} bytes",
-            name.display()
-        )));
+    read_raw(reader, stored, name, header_len, promised)
+}
+
+/// A raw file: the header, then the payload only as far as both the header and the file's
+/// size allow.
+fn read_raw(
+    mut reader: impl Read,
+    stored: u64,
+    name: &Path,
+    header_len: usize,
+    promised: impl Fn(&[u8]) -> Result<u64>,
+) -> Result<Promised> {
+    let io = |e| Error::io(name, e);
+    let header = read_up_to(&mut reader, header_len as u64, Vec::new()).map_err(io)?;
+    if header.len() < header_len {
+        return Ok(Promised {
+            bytes: header,
+            beyond: Beyond::Nothing,
+        });
     }
-    Ok(out)
+    let total = promised(&header)?;
+    let readable = total.min(stored);
+    let bytes = read_up_to(&mut reader, readable - header.len() as u64, grow(header, readable)).map_err(io)?;
+    let beyond = match stored.checked_sub(total) {
+        Some(extra) if extra > 0 => Beyond::Bytes(extra),
+        _ => Beyond::Nothing,
+    };
+    Ok(Promised { bytes, beyond })
+}
+
+/// `bytes` with room for `total` bytes in all.
+fn grow(mut bytes: Vec<u8>, total: u64) -> Vec<u8> {
+    bytes.reserve(usize::try_from(total).unwrap_or(usize::MAX).saturating_sub(bytes.len()));
+    bytes
+}
+
+/// `bytes` followed by at most `n` more bytes of `reader` (fewer at its end).
+fn read_up_to(reader: &mut impl Read, n: u64, mut bytes: Vec<u8>) -> std::io::Result<Vec<u8>> {
+    reader.take(n).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Whether there is something at `path` to read: a folder or an entry the OS will not show
+/// counts too, so that reading it reports what is wrong there (the OS's error, with the path)
+/// instead of the file being called missing.
+fn present(path: &Path) -> bool {
+    match std::fs::metadata(path) {
+        Ok(_) => true,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+        ),
+    }
 }
 
 /// `dir/name` if it exists, else `dir/name.gz` if that exists.
 pub(crate) fn raw_or_gz(dir: &Path, name: &str) -> Option<PathBuf> {
     let raw = dir.join(name);
-    if raw.is_file() {
+    if present(&raw) {
         return Some(raw);
     }
     let gz = dir.join(format!("{name}.gz"));
-    gz.is_file().then_some(gz)
+    present(&gz).then_some(gz)
 }
 
 /// Like [`raw_or_gz`], with an error naming both paths tried when neither exists.

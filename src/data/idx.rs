@@ -5,7 +5,7 @@
 //! counts `n, rows, cols`, then `n·rows·cols` pixel bytes; a label file is `0x00000801`, `n`,
 //! then `n` label bytes.
 
-use super::files::{self, candidates, locate, raw_or_gz, require_raw_or_gz};
+use super::files::{self, candidates, locate, raw_or_gz, require_raw_or_gz, Beyond, Promised};
 use super::{names, Dataset};
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -54,9 +54,10 @@ fn header(bytes: &[u8], name: &Path, magic: u32, dims: usize, what: &str) -> Res
     Ok(words[1..].iter().map(|&w| w as usize).collect())
 }
 
-/// The payload after a header of `header_len` bytes, which must be exactly `expected` bytes.
-fn payload<'a>(bytes: &'a [u8], header_len: usize, expected: usize, name: &Path, what: &str) -> Result<&'a [u8]> {
-    let body = &bytes[header_len..];
+/// The payload after a header of `header_len` bytes, which must be exactly `expected` bytes
+/// (`bytes` holds at most that many: what lies beyond is `beyond`).
+fn payload<'a>(read: &'a Promised, header_len: usize, expected: usize, name: &Path, what: &str) -> Result<&'a [u8]> {
+    let body = &read.bytes[header_len..];
     if body.len() < expected {
         return Err(data_error(
             name,
@@ -66,27 +67,43 @@ fn payload<'a>(bytes: &'a [u8], header_len: usize, expected: usize, name: &Path,
             ),
         ));
     }
-    if body.len() > expected {
-        return Err(data_error(
+    match read.beyond {
+        Beyond::Nothing => Ok(body),
+        Beyond::Bytes(n) => Err(data_error(name, format!("{n} unexpected bytes after {what}"))),
+        Beyond::More => Err(data_error(
             name,
-            format!("{} unexpected bytes after {what}", body.len() - expected),
-        ));
+            format!("unexpected bytes after {what}: it decompresses to more than its header promises"),
+        )),
     }
-    Ok(body)
 }
 
-fn parse_images(bytes: &[u8], name: &Path) -> Result<IdxImages> {
+/// The dimensions of an image file's header and the bytes its pixels take.
+fn image_dims(bytes: &[u8], name: &Path) -> Result<(usize, usize, usize, usize)> {
     let dims = header(bytes, name, IMAGES_MAGIC, 3, "images")?;
     let (count, rows, cols) = (dims[0], dims[1], dims[2]);
     if rows == 0 || cols == 0 {
         return Err(data_error(name, format!("images of {rows}×{cols} pixels")));
     }
-    let what = format!("{count} images of {rows}×{cols}");
     let expected = count
         .checked_mul(rows)
         .and_then(|n| n.checked_mul(cols))
-        .ok_or_else(|| data_error(name, format!("the header's sizes overflow ({what})")))?;
-    let pixels = payload(bytes, 16, expected, name, &what)?.to_vec();
+        .and_then(|n| n.checked_add(16))
+        .ok_or_else(|| {
+            data_error(
+                name,
+                format!("the header's sizes overflow ({count} images of {rows}×{cols})"),
+            )
+        })?;
+    Ok((count, rows, cols, expected - 16))
+}
+
+fn parse_images(read: Promised, name: &Path) -> Result<IdxImages> {
+    let (count, rows, cols, expected) = image_dims(&read.bytes, name)?;
+    let what = format!("{count} images of {rows}×{cols}");
+    payload(&read, 16, expected, name, &what)?;
+    // In place: the pixels are most of the file.
+    let mut pixels = read.bytes;
+    pixels.drain(..16);
     Ok(IdxImages {
         rows,
         cols,
@@ -95,9 +112,9 @@ fn parse_images(bytes: &[u8], name: &Path) -> Result<IdxImages> {
     })
 }
 
-fn parse_labels(bytes: &[u8], name: &Path, num_classes: usize) -> Result<Vec<usize>> {
-    let count = header(bytes, name, LABELS_MAGIC, 1, "labels")?[0];
-    let body = payload(bytes, 8, count, name, &format!("{count} labels"))?;
+fn parse_labels(read: &Promised, name: &Path, num_classes: usize) -> Result<Vec<usize>> {
+    let count = header(&read.bytes, name, LABELS_MAGIC, 1, "labels")?[0];
+    let body = payload(read, 8, count, name, &format!("{count} labels"))?;
     if let Some((i, &label)) = body.iter().enumerate().find(|(_, &l)| usize::from(l) >= num_classes) {
         return Err(data_error(
             name,
@@ -107,21 +124,39 @@ fn parse_labels(bytes: &[u8], name: &Path, num_classes: usize) -> Result<Vec<usi
     Ok(body.iter().map(|&l| usize::from(l)).collect())
 }
 
+/// The whole size an image file's header promises.
+fn promised_images(header: &[u8], name: &Path) -> Result<u64> {
+    image_dims(header, name).map(|(.., pixels)| pixels as u64 + 16)
+}
+
+/// The whole size a label file's header promises.
+fn promised_labels(header_bytes: &[u8], name: &Path) -> Result<u64> {
+    header(header_bytes, name, LABELS_MAGIC, 1, "labels").map(|dims| dims[0] as u64 + 8)
+}
+
 /// A dataset from the contents of an IDX image file and its label file (either may be
 /// gzipped); `images_name` and `labels_name` are the files named in errors.
 pub(crate) fn dataset_from_bytes(
-    images: Vec<u8>,
+    images: &[u8],
     images_name: &Path,
-    labels: Vec<u8>,
+    labels: &[u8],
     labels_name: &Path,
     class_names: &[&str],
 ) -> Result<Dataset> {
-    let images = parse_images(&files::gunzip_if_gz(images, images_name)?, images_name)?;
-    let labels = parse_labels(
-        &files::gunzip_if_gz(labels, labels_name)?,
-        labels_name,
-        class_names.len(),
-    )?;
+    let images = files::promised_from_bytes(images, images_name, 16, |h| promised_images(h, images_name))?;
+    let labels = files::promised_from_bytes(labels, labels_name, 8, |h| promised_labels(h, labels_name))?;
+    dataset(images, images_name, &labels, labels_name, class_names)
+}
+
+fn dataset(
+    images: Promised,
+    images_name: &Path,
+    labels: &Promised,
+    labels_name: &Path,
+    class_names: &[&str],
+) -> Result<Dataset> {
+    let images = parse_images(images, images_name)?;
+    let labels = parse_labels(labels, labels_name, class_names.len())?;
     if images.count != labels.len() {
         return Err(Error::Data(format!(
             "{} holds {} images but {} holds {} labels",
@@ -146,13 +181,9 @@ pub(crate) fn dataset_from_bytes(
 fn load_split(dir: &Path, prefix: &str, class_names: &[&str]) -> Result<Dataset> {
     let images_path = require_raw_or_gz(dir, &format!("{prefix}-images-idx3-ubyte"))?;
     let labels_path = require_raw_or_gz(dir, &format!("{prefix}-labels-idx1-ubyte"))?;
-    dataset_from_bytes(
-        files::read(&images_path)?,
-        &images_path,
-        files::read(&labels_path)?,
-        &labels_path,
-        class_names,
-    )
+    let images = files::read_promised(&images_path, 16, |h| promised_images(h, &images_path))?;
+    let labels = files::read_promised(&labels_path, 8, |h| promised_labels(h, &labels_path))?;
+    dataset(images, &images_path, &labels, &labels_path, class_names)
 }
 
 /// `(train, test)` from the first folder among `roots` and their torchvision-style

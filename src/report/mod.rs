@@ -41,6 +41,24 @@ pub const CONFIG_TOML: &str = "config.toml";
 /// The comparison of the methods ([`significance`]): its table and what it says in words.
 pub const COMPARISON_TXT: &str = "comparison.txt";
 
+/// Whether `name`, an entry directly inside a results folder, is one the report writes (so that
+/// `--overwrite` removes the report of an earlier training and nothing else).
+pub fn is_report_output(name: &str) -> bool {
+    use metrics_io::{METRICS_CSV, METRICS_JSONL, RESULTS_JSONL, SUMMARY_JSON};
+    [
+        REPORT_HTML,
+        PLOTS_DIR,
+        CONFIG_TOML,
+        COMPARISON_TXT,
+        METRICS_CSV,
+        METRICS_JSONL,
+        RESULTS_JSONL,
+        SUMMARY_JSON,
+    ]
+    .contains(&name)
+        || (name.starts_with("classification_report_") && name.ends_with(".txt"))
+}
+
 /// Each method's test accuracy, mean ± sample std over its runs, and each run's: the table
 /// the trainer prints last and `comparison.txt` opens with.
 pub fn means_text(summary: &Summary) -> String {

@@ -173,17 +173,9 @@ impl TrainConfig {
     /// reused file runs once `--methods` or `--model` differ; what each method got is written
     /// in comments instead.
     pub fn to_toml(&self) -> String {
-        let mut resolved = self.clone();
-        resolved.epochs = Some(self.epochs());
-        let methods = self.methods();
-        resolved.methods = Some(methods.clone());
-        let lossnet = self.loss_network(2);
-        resolved.trace = Some(self.trace_definition());
-        resolved.lossnet_activation = Some(lossnet.activation);
-        resolved.lossnet_bn = Some(lossnet.bn);
-        let body = toml::to_string(&resolved).expect("the configuration serialises");
+        let body = toml::to_string(&self.resolved()).expect("the configuration serialises");
         let mut out = String::from(RESOLVED_HEADER);
-        for m in methods {
+        for m in self.methods() {
             out += &format!(
                 "# {m}: model {}, lr {}, batch size {}\n",
                 self.model_for(m),
@@ -192,6 +184,58 @@ impl TrainConfig {
             );
         }
         out + &body
+    }
+
+    /// The configuration as `config.toml` records it: the preset's choices written out.
+    fn resolved(&self) -> TrainConfig {
+        let lossnet = self.loss_network(2);
+        TrainConfig {
+            epochs: Some(self.epochs()),
+            methods: Some(self.methods()),
+            trace: Some(self.trace_definition()),
+            lossnet_activation: Some(lossnet.activation),
+            lossnet_bn: Some(lossnet.bn),
+            ..self.clone()
+        }
+    }
+
+    /// The settings, resolved as `config.toml` records them, whose values differ between `self`
+    /// (`saved`) and `now`, in key order.
+    pub fn differences(&self, now: &TrainConfig) -> Vec<Difference> {
+        let table = |c: &TrainConfig| toml::Table::try_from(c.resolved()).expect("the configuration serialises");
+        let (saved, now) = (table(self), table(now));
+        let mut keys: Vec<&String> = saved.keys().chain(now.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let shown = |v: Option<&toml::Value>| v.map_or("unset".to_string(), toml::Value::to_string);
+        keys.into_iter()
+            .filter(|k| saved.get(*k) != now.get(*k))
+            .map(|k| Difference {
+                key: k.clone(),
+                saved: shown(saved.get(k)),
+                now: shown(now.get(k)),
+            })
+            .collect()
+    }
+
+    /// Whether `path` is a `config.toml` the trainer wrote (false when there is no such file).
+    pub fn written_by_trainer(path: &Path) -> Result<bool> {
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(bytes.starts_with(RESOLVED_HEADER.as_bytes())),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) if path.is_dir() => Err(Error::Config(format!(
+                "{} is a folder, where the trainer keeps its configuration file ({e})",
+                path.display()
+            ))),
+            Err(e) => Err(Error::io(path, e)),
+        }
     }
 
     /// The number of epochs, defaults resolved.
@@ -388,6 +432,17 @@ impl TrainConfig {
 
 /// The first line of a configuration written by [`TrainConfig::to_toml`]: such a file is
 /// complete, so it loads as it is, over no preset.
+/// A setting whose value differs between two configurations ([`TrainConfig::differences`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    /// The key, as in `config.toml`.
+    pub key: String,
+    /// The value in the saved configuration, as TOML (`unset` where it is absent).
+    pub saved: String,
+    /// The value now.
+    pub now: String,
+}
+
 const RESOLVED_HEADER: &str = "# learnloss train: the resolved configuration (load it again with --config)\n";
 
 /// The multi-label data a run trains on.

@@ -12,11 +12,12 @@ mod models;
 mod normalize;
 mod out_lock;
 mod progress;
+mod results_folder;
 mod run;
 mod task;
 
 pub use class_weights::ClassWeights;
-pub use config::{MultiLabelSource, TrainConfig, EMBEDDED_EPOCHS, SEED_EPOCHS};
+pub use config::{Difference, MultiLabelSource, TrainConfig, EMBEDDED_EPOCHS, SEED_EPOCHS};
 pub use evaluate::{energy_curve, evaluate, Evaluation};
 pub use leftovers::remove_leftovers;
 pub use method::Method;
@@ -25,6 +26,7 @@ pub use models::{BatchLoss, RunModels};
 pub use normalize::Normalize;
 pub use out_lock::{OutLock, LOCK_FILE};
 pub use progress::Progress;
+pub use results_folder::Existing;
 pub use run::{run_dir, train_run, Splits};
 pub use task::{argmax_rows, Accuracy, Examples, Task};
 
@@ -127,7 +129,7 @@ fn load_splits(config: &TrainConfig) -> Result<(Splits, String)> {
 
 /// Refuses, before any training, what would fail later: an empty split, validation or test
 /// images of another shape (or class count) than the training images, a model the images or
-/// the class count do not fit, and a last training batch of one sample where a training-mode
+/// the class count do not fit, `--pretrained` weights that do not load into it, and a last training batch of one sample where a training-mode
 /// BatchNorm (the classifier's, or the loss network's) needs at least two.
 fn check_fits(config: &TrainConfig, data: &Splits, methods: &[Method]) -> Result<()> {
     for (name, split) in [
@@ -156,6 +158,23 @@ fn check_fits(config: &TrainConfig, data: &Splits, methods: &[Method]) -> Result
             )));
         }
     }
+    if let (Some(path), Some(&method)) = (&config.pretrained, methods.first()) {
+        // The weights against the model they are for (every method trains the same one, see
+        // `TrainConfig::validate`), on the CPU: a shape or file fault is reported now, not in
+        // the first run after the folder is written.
+        let model = config.model_for(method);
+        model.check(data.train.image_shape(), data.train.outputs())?;
+        let spec = crate::nn::Spec::new(config.dtype, crate::Device::Cpu);
+        let mut init = crate::Generator::new(0);
+        let built = model.build(
+            data.train.image_shape(),
+            data.train.outputs(),
+            &spec,
+            &mut init,
+            crate::nn::shared_generator(0),
+        );
+        crate::models::load_torchvision_resnet18(path, &built.net, "convolutions")?;
+    }
     for &method in methods {
         let model = config.model_for(method);
         model.check(data.train.image_shape(), data.train.outputs())?;
@@ -177,9 +196,10 @@ fn check_fits(config: &TrainConfig, data: &Splits, methods: &[Method]) -> Result
 }
 
 /// Loads the data, trains every run of every method (continuing finished and checkpointed runs
-/// when `resume`), and writes the report to `config.out` after each run, so that a failure later
-/// never loses a finished run's results.
-pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<TrainOutcome> {
+/// when `existing` is [`Existing::Resume`]), and writes the report to `config.out` after each
+/// run, so that a failure later never loses a finished run's results. Nothing is written before
+/// the configuration and the data are validated and the folder is found fit for `existing`.
+pub fn train(config: &TrainConfig, existing: Existing, progress: &Progress) -> Result<TrainOutcome> {
     config.validate()?;
     // `auto` is resolved once, so every run and the written config.toml name the same device.
     let device = config.device()?;
@@ -189,16 +209,6 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
     };
     let config = &resolved;
     progress.note(&format!("device: {} ({})", device.describe(), config.dtype));
-    std::fs::create_dir_all(&config.out).map_err(|e| Error::io(&config.out, e))?;
-    // Held until training ends: a second invocation on this folder refuses instead of
-    // interleaving its epochs with ours.
-    let _lock = OutLock::acquire(&config.out)?;
-    for path in remove_leftovers(&config.out)? {
-        progress.note(&format!("removed {}, left by an interrupted write", path.display()));
-    }
-    let config_text = config.to_toml();
-    crate::report::write_atomic(&config.out.join("config.toml"), config_text.as_bytes())?;
-
     let (data, title) = load_splits(config)?;
     let classes = data.train.outputs();
     let unit = match config.task {
@@ -218,6 +228,20 @@ pub fn train(config: &TrainConfig, resume: bool, progress: &Progress) -> Result<
     ));
     let methods = config.methods();
     check_fits(config, &data, &methods)?;
+
+    std::fs::create_dir_all(&config.out).map_err(|e| Error::io(&config.out, e))?;
+    // Held until training ends: a second invocation on this folder refuses instead of
+    // interleaving its epochs with ours.
+    let _lock = OutLock::acquire(&config.out)?;
+    for path in remove_leftovers(&config.out)? {
+        progress.note(&format!("removed {}, left by an interrupted write", path.display()));
+    }
+    for note in results_folder::prepare(&config.out, config, existing)? {
+        progress.note(&note);
+    }
+    let resume = existing == Existing::Resume;
+    let config_text = config.to_toml();
+    crate::report::write_atomic(&config.out.join(crate::report::CONFIG_TOML), config_text.as_bytes())?;
     if methods.contains(&Method::Learnable) {
         if let Some(warning) = vacuity_warning(&config.probe_loss_network(classes), &config.objective()) {
             progress.note(&warning);

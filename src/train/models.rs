@@ -201,16 +201,83 @@ impl RunModels {
     }
 
     /// One optimiser step on every network from the gradients of `total`, then clears them
-    /// (so no gradient is ever left over for the next step).
-    pub fn step(&mut self, total: &Tensor) {
+    /// (so no gradient is ever left over for the next step). Returns the gradients' global L2
+    /// norm over both networks (as `torch.nn.utils.clip_grad_norm_` computes it); when a
+    /// gradient holds NaN or ±inf no parameter is changed and the norm is NaN or inf.
+    pub fn step(&mut self, total: &Tensor) -> f64 {
         total.backward();
-        self.classifier_opt.step();
-        if let Some(opt) = &mut self.loss_network_opt {
-            opt.step();
+        let norm = self.gradient_norm();
+        if norm.is_finite() {
+            self.classifier_opt.step();
+            if let Some(opt) = &mut self.loss_network_opt {
+                opt.step();
+            }
         }
         self.classifier_opt.zero_grad();
         if let Some(opt) = &self.loss_network_opt {
             opt.zero_grad();
         }
+        norm
+    }
+
+    /// The global L2 norm of the gradients, NaN when one holds NaN or ±inf even where the
+    /// squares would not overflow (and inf where only the squares do).
+    fn gradient_norm(&self) -> f64 {
+        let mut params = self.classifier.parameters();
+        if let Some(net) = &self.loss_network {
+            params.extend(net.parameters());
+        }
+        let (mut squares, mut faults): (Option<Tensor>, Option<Tensor>) = (None, None);
+        let add = |acc: &mut Option<Tensor>, t: Tensor| {
+            *acc = Some(match acc.take() {
+                Some(a) => a.add(&t),
+                None => t,
+            })
+        };
+        for g in params.iter().filter_map(Tensor::grad) {
+            add(&mut squares, g.square().sum_all());
+            // g − g is 0 where g is finite and NaN where it is not, without overflowing.
+            add(&mut faults, g.sub(&g).sum_all());
+        }
+        match (squares, faults) {
+            (Some(s), Some(f)) => s.item().sqrt() + f.item(),
+            _ => 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(models: &RunModels) -> Vec<Vec<f64>> {
+        models.classifier.parameters().iter().map(Tensor::to_f64_vec).collect()
+    }
+
+    /// A NaN gradient behind a finite loss (√x at 0: the value 0, the derivative inf·0) takes
+    /// no step and says so; a finite one steps and returns its norm.
+    #[test]
+    fn a_non_finite_gradient_changes_no_parameter() {
+        let config = TrainConfig {
+            model: Some(ModelKind::Mlp),
+            ..TrainConfig::default()
+        };
+        let mut models = RunModels::new(&config, Method::Ce, 1, [1, 4, 4], 3, &[1, 1, 1]).unwrap();
+        let before = values(&models);
+        let w = models.classifier.parameters()[0].clone();
+        let total = w.mul_scalar(0.0).sqrt().sum_all();
+        assert_eq!(total.item(), 0.0);
+        assert!(models.step(&total).is_nan());
+        assert_eq!(values(&models), before);
+        assert!(
+            models.classifier.parameters().iter().all(|p| p.grad().is_none()),
+            "gradients cleared"
+        );
+
+        let total = w.sum_all();
+        let norm = models.step(&total);
+        let expected = (w.numel() as f64).sqrt();
+        assert!((norm - expected).abs() < 1e-9 * expected, "{norm} vs {expected}");
+        assert_ne!(values(&models), before);
     }
 }

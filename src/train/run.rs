@@ -198,10 +198,11 @@ pub fn train_run(
 
 /// What a diverged run should change: the learning rate, and for the learnable method also λ.
 fn what_to_lower(models: &RunModels) -> &'static str {
+    // A changed setting is a new training: --resume would refuse it.
     if models.loss_network.is_some() {
-        "lower --lr or --lambda"
+        "lower --lr or --lambda (with --overwrite, or another --out)"
     } else {
-        "lower --lr"
+        "lower --lr (with --overwrite, or another --out)"
     }
 }
 
@@ -223,15 +224,15 @@ fn train_epoch(
     let mut accuracy = Accuracy::new(data.train.task(), config.threshold);
     let mut penalty_sums = [0.0f64; 3];
     models.set_training(true);
-    for chunk in order.chunks(batch_size) {
+    for (step, chunk) in order.chunks(batch_size).enumerate() {
         let (images, labels) = data.train.batch(chunk, models.dtype, &models.device);
         let loss = models.loss(&images, &labels, true)?;
         let n = chunk.len();
         let value = loss.total.item();
+        let at = format!("{} run {run}, epoch {epoch}, step {}", models.method, step + 1);
         if !value.is_finite() {
             return Err(Error::Diverged(format!(
-                "{} run {run}, epoch {epoch}: the training loss became {value}; {}",
-                models.method,
+                "{at}: the training loss became {value}; {}",
                 what_to_lower(models)
             )));
         }
@@ -245,7 +246,14 @@ fn train_epoch(
         }
         accuracy.add(&loss.scores, &labels)?;
         seen += n;
-        models.step(&loss.total);
+        let norm = models.step(&loss.total);
+        if !norm.is_finite() {
+            // The step was not taken: the last checkpoint and these weights stay finite.
+            return Err(Error::Diverged(format!(
+                "{at}: the gradient norm became {norm} (at a training loss of {value}); {}",
+                what_to_lower(models)
+            )));
+        }
         bar.inc(1);
     }
     bar.finish_and_clear();
