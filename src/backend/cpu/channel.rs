@@ -3,7 +3,7 @@
 
 use super::buffers;
 use super::element::FloatElement;
-use super::reduce::sum_run;
+use super::reduce::{run_partials, sum_run};
 use super::strided::{contiguous_cow, PAR_THRESHOLD};
 use crate::Layout;
 use rayon::prelude::*;
@@ -83,26 +83,36 @@ pub fn affine<T: FloatElement>(shape: &[usize], terms: &[Term<'_, T>], shift: Op
 }
 
 /// `out[c] = Σ_{n, …} (a - sa[c])·(b - sb[c])`, each channel summed in a fixed order (one run
-/// of `inner` per sample, then the per-sample sums), so results do not depend on threads.
+/// of `inner` per sample, then the per-sample sums), so results do not depend on threads. The
+/// per-sample sums are formed sample by sample, reading `a` and `b` front to back (see
+/// `reduce::reduce_runs_in_memory_order`: channel by channel, the short runs a stride apart
+/// were slow).
 pub fn dot<T: FloatElement>(shape: &[usize], a: &[T], b: &[T], sa: &[T], sb: &[T]) -> Vec<T> {
     let (n, c, inner) = split(shape);
-    let channel = |ch: usize| {
-        let (ma, mb) = (sa[ch], sb[ch]);
+    let sample = |i: usize, row: &mut [T]| {
         let mut products = vec![T::zero(); inner];
-        let partials: Vec<T> = (0..n)
-            .map(|i| {
-                let at = (i * c + ch) * inner;
-                for ((p, &x), &y) in products.iter_mut().zip(&a[at..at + inner]).zip(&b[at..at + inner]) {
-                    *p = (x - ma) * (y - mb);
-                }
-                sum_run(&products)
-            })
-            .collect();
-        sum_run(&partials)
+        for (ch, p) in row.iter_mut().enumerate() {
+            let at = (i * c + ch) * inner;
+            let (ma, mb) = (sa[ch], sb[ch]);
+            for ((q, &x), &y) in products.iter_mut().zip(&a[at..at + inner]).zip(&b[at..at + inner]) {
+                *q = (x - ma) * (y - mb);
+            }
+            *p = sum_run(&products);
+        }
     };
-    if n * c * inner < PAR_THRESHOLD {
-        (0..c).map(channel).collect()
+    let partials: Vec<T> = if n * c * inner < PAR_THRESHOLD {
+        let mut partials = vec![T::zero(); n * c];
+        for (i, row) in partials.chunks_mut(c.max(1)).enumerate() {
+            sample(i, row);
+        }
+        partials
     } else {
-        (0..c).into_par_iter().map(channel).collect()
-    }
+        run_partials(n, c, c * inner, sample)
+    };
+    (0..c)
+        .map(|ch| {
+            let column: Vec<T> = partials.iter().skip(ch).step_by(c).copied().collect();
+            sum_run(&column)
+        })
+        .collect()
 }

@@ -173,6 +173,9 @@ fn run_plan(layout: &Layout, dims: &[usize]) -> Option<RunPlan> {
 /// Reduces each output's runs with `f` (applied to every run, then to the per-run results, in a
 /// fixed order, so the result does not depend on the thread count).
 fn reduce_runs<T: Element>(x: &[T], plan: &RunPlan, f: impl Fn(&[T]) -> T + Sync) -> Vec<T> {
+    if plan.bases.len() * plan.runs.len() * plan.run >= PAR_THRESHOLD && interleaved(plan) {
+        return reduce_runs_in_memory_order(x, plan, f);
+    }
     let one = |base: usize| {
         let partial = |&r: &usize| f(&x[base + r..base + r + plan.run]);
         let partials: Vec<T> = if plan.bases.len() == 1 && plan.runs.len() * plan.run >= PAR_THRESHOLD {
@@ -187,6 +190,62 @@ fn reduce_runs<T: Element>(x: &[T], plan: &RunPlan, f: impl Fn(&[T]) -> T + Sync
     } else {
         plan.bases.par_iter().map(|&b| one(b)).collect()
     }
+}
+
+/// Whether all the bases' runs lie between one run offset and the next, as the channels of one
+/// sample do in a per-channel reduction of `[N, C, H, W]`.
+fn interleaved(plan: &RunPlan) -> bool {
+    let (Some(&first), Some(&last)) = (plan.bases.iter().min(), plan.bases.iter().max()) else {
+        return false;
+    };
+    let span = last - first + plan.run;
+    plan.bases.len() > 1 && plan.runs.len() > 1 && plan.runs.windows(2).all(|w| w[1] >= w[0] + span)
+}
+
+/// [`reduce_runs`] for an [`interleaved`] plan: the same partials (every run reduced by `f`,
+/// then each base's partials in run order, so the results are bitwise the same), computed runs
+/// outer and bases inner so that `x` is read front to back, a few runs per task. Base by base,
+/// a channel's runs are a stride apart and too short for the prefetcher (49 elements after a
+/// 7×7 convolution): on the learnable training step the statistics of its BatchNorms took a
+/// seventh of the time that way.
+fn reduce_runs_in_memory_order<T: Element>(x: &[T], plan: &RunPlan, f: impl Fn(&[T]) -> T + Sync) -> Vec<T> {
+    let bases = plan.bases.len();
+    let partials = run_partials(plan.runs.len(), bases, bases * plan.run, |r, row| {
+        for (p, &base) in row.iter_mut().zip(&plan.bases) {
+            let at = base + plan.runs[r];
+            *p = f(&x[at..at + plan.run]);
+        }
+    });
+    (0..bases)
+        .map(|b| {
+            let column: Vec<T> = partials.iter().skip(b).step_by(bases).copied().collect();
+            f(&column)
+        })
+        .collect()
+}
+
+/// A `[rows, width]` table of partial results, row `r` filled by `fill(r, row)` (which reads
+/// about `row_cost` elements), rows split over tasks of about [`PAR_THRESHOLD`] elements.
+pub(super) fn run_partials<T: Element>(
+    rows: usize,
+    width: usize,
+    row_cost: usize,
+    fill: impl Fn(usize, &mut [T]) + Sync,
+) -> Vec<T> {
+    let mut partials = vec![T::ZERO; rows * width];
+    if width == 0 {
+        return partials;
+    }
+    let per_task = (PAR_THRESHOLD / row_cost.max(1)).max(1);
+    partials
+        .par_chunks_mut(width * per_task)
+        .enumerate()
+        .for_each(|(task, block)| {
+            for (j, row) in block.chunks_mut(width).enumerate() {
+                fill(task * per_task + j, row);
+            }
+        });
+    partials
 }
 
 pub fn reduce<T: Element>(src: &[T], layout: &Layout, op: ReduceOp, dims: &[usize]) -> Vec<T> {
