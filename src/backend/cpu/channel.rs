@@ -89,25 +89,25 @@ pub fn affine<T: FloatElement>(shape: &[usize], terms: &[Term<'_, T>], shift: Op
 /// were slow).
 pub fn dot<T: FloatElement>(shape: &[usize], a: &[T], b: &[T], sa: &[T], sb: &[T]) -> Vec<T> {
     let (n, c, inner) = split(shape);
-    let sample = |i: usize, row: &mut [T]| {
-        let mut products = vec![T::zero(); inner];
+    let sample = |i: usize, row: &mut [T], products: &mut Vec<T>| {
         for (ch, p) in row.iter_mut().enumerate() {
             let at = (i * c + ch) * inner;
             let (ma, mb) = (sa[ch], sb[ch]);
             for ((q, &x), &y) in products.iter_mut().zip(&a[at..at + inner]).zip(&b[at..at + inner]) {
                 *q = (x - ma) * (y - mb);
             }
-            *p = sum_run(&products);
+            *p = sum_run(products);
         }
     };
+    let products = || vec![T::zero(); inner];
     let partials: Vec<T> = if n * c * inner < PAR_THRESHOLD {
-        let mut partials = vec![T::zero(); n * c];
+        let (mut partials, mut scratch) = (vec![T::zero(); n * c], products());
         for (i, row) in partials.chunks_mut(c.max(1)).enumerate() {
-            sample(i, row);
+            sample(i, row, &mut scratch);
         }
         partials
     } else {
-        run_partials(n, c, c * inner, sample)
+        run_partials(n, c, c * inner, products, sample)
     };
     (0..c)
         .map(|ch| {

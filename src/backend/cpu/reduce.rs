@@ -210,12 +210,18 @@ fn interleaved(plan: &RunPlan) -> bool {
 /// seventh of the time that way.
 fn reduce_runs_in_memory_order<T: Element>(x: &[T], plan: &RunPlan, f: impl Fn(&[T]) -> T + Sync) -> Vec<T> {
     let bases = plan.bases.len();
-    let partials = run_partials(plan.runs.len(), bases, bases * plan.run, |r, row| {
-        for (p, &base) in row.iter_mut().zip(&plan.bases) {
-            let at = base + plan.runs[r];
-            *p = f(&x[at..at + plan.run]);
-        }
-    });
+    let partials = run_partials(
+        plan.runs.len(),
+        bases,
+        bases * plan.run,
+        || (),
+        |r, row, _| {
+            for (p, &base) in row.iter_mut().zip(&plan.bases) {
+                let at = base + plan.runs[r];
+                *p = f(&x[at..at + plan.run]);
+            }
+        },
+    );
     (0..bases)
         .map(|b| {
             let column: Vec<T> = partials.iter().skip(b).step_by(bases).copied().collect();
@@ -224,13 +230,15 @@ fn reduce_runs_in_memory_order<T: Element>(x: &[T], plan: &RunPlan, f: impl Fn(&
         .collect()
 }
 
-/// A `[rows, width]` table of partial results, row `r` filled by `fill(r, row)` (which reads
-/// about `row_cost` elements), rows split over tasks of about [`PAR_THRESHOLD`] elements.
-pub(super) fn run_partials<T: Element>(
+/// A `[rows, width]` table of partial results, row `r` filled by `fill(r, row, scratch)` (which
+/// reads about `row_cost` elements), rows split over tasks of about [`PAR_THRESHOLD`] elements,
+/// each task with one `scratch()` of its own.
+pub(super) fn run_partials<T: Element, S>(
     rows: usize,
     width: usize,
     row_cost: usize,
-    fill: impl Fn(usize, &mut [T]) + Sync,
+    scratch: impl Fn() -> S + Sync,
+    fill: impl Fn(usize, &mut [T], &mut S) + Sync,
 ) -> Vec<T> {
     let mut partials = vec![T::ZERO; rows * width];
     if width == 0 {
@@ -241,8 +249,9 @@ pub(super) fn run_partials<T: Element>(
         .par_chunks_mut(width * per_task)
         .enumerate()
         .for_each(|(task, block)| {
+            let mut scratch = scratch();
             for (j, row) in block.chunks_mut(width).enumerate() {
-                fill(task * per_task + j, row);
+                fill(task * per_task + j, row, &mut scratch);
             }
         });
     partials
