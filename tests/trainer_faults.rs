@@ -255,3 +255,31 @@ fn a_checkpoint_holding_nan_is_refused_naming_the_tensor() {
     let resumed = train(data.path(), out.path(), &["--epochs=2", "--resume"]);
     one_line_failure(&resumed, &["model.safetensors", &name, "1 non-finite values"]);
 }
+
+/// A key given twice in a config file is reported at the line of its second occurrence, where
+/// the file is wrong (not at the first, or at the table's start).
+#[test]
+fn a_duplicate_config_key_is_reported_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.toml");
+    std::fs::write(&path, "# settings\nseed = 1\nlr = 0.01\n\nseed = 2\nruns = 1\n").unwrap();
+    let err = learnloss::train::TrainConfig::from_toml_file(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("run.toml:5:"), "{err}");
+    assert!(err.contains("seed"), "{err}");
+}
+
+/// `--out` naming an existing file is one line saying so, not the OS's "File exists".
+#[test]
+fn an_out_that_is_a_file_is_named_as_such() {
+    let data = tempfile::tempdir().unwrap();
+    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("results");
+    std::fs::write(&file, "mine").unwrap();
+    let run = train(data.path(), &file, &[]);
+    one_line_failure(&run, &["results", "is a file, not a folder"]);
+    assert!(!text(&run.stderr).contains("os error"), "{}", text(&run.stderr));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}

@@ -148,11 +148,16 @@ impl TrainConfig {
     pub fn from_toml_file_over(path: &Path, base: &TrainConfig) -> Result<TrainConfig> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let error = |e: toml::de::Error| {
-            // One line, pointing at the line of the file that is wrong.
-            let line = e
-                .span()
-                .map_or(1, |span| text[..span.start.min(text.len())].lines().count().max(1));
-            Error::Config(format!("{}:{line}: {}", path.display(), e.message().trim()))
+            // One line, pointing at the line of the file that is wrong (counted by newlines: a
+            // span starting a line, as a duplicate key's does, is on that line), with the text
+            // there when it is short.
+            let span = e.span().map(|s| s.start.min(text.len())..s.end.min(text.len()));
+            let line = span.as_ref().map_or(1, |s| text[..s.start].matches('\n').count() + 1);
+            let near = span
+                .map(|s| text[s].trim())
+                .filter(|t| !t.is_empty() && t.len() <= 60 && !t.contains('\n'))
+                .map_or(String::new(), |t| format!(" (at `{t}`)"));
+            Error::Config(format!("{}:{line}: {}{near}", path.display(), e.message().trim()))
         };
         // Parsed whole first, so that a wrong key or value is reported at its line.
         let alone = toml::from_str::<TrainConfig>(&text).map_err(error)?;

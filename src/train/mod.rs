@@ -229,6 +229,12 @@ pub fn train(config: &TrainConfig, existing: Existing, progress: &Progress) -> R
     let methods = config.methods();
     check_fits(config, &data, &methods)?;
 
+    if config.out.exists() && !config.out.is_dir() {
+        return Err(Error::Config(format!(
+            "--out {} is a file, not a folder: choose a folder for the results",
+            config.out.display()
+        )));
+    }
     std::fs::create_dir_all(&config.out).map_err(|e| Error::io(&config.out, e))?;
     // Held until training ends: a second invocation on this folder refuses instead of
     // interleaving its epochs with ours.
