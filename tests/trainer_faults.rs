@@ -40,6 +40,16 @@ fn train(data: &Path, out: &Path, extra: &[&str]) -> Output {
     Command::new(BIN).args(&args).output().expect("the binary runs")
 }
 
+/// Tiny MNIST files and a results folder holding one finished run trained with `extra`.
+fn finished_run(extra: &[&str]) -> (tempfile::TempDir, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
+    let out = tempfile::tempdir().unwrap();
+    let first = train(data.path(), out.path(), extra);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    (data, out)
+}
+
 fn one_line_failure(run: &Output, needles: &[&str]) {
     let stderr = text(&run.stderr);
     assert!(!run.status.success(), "succeeded: {}", text(&run.stdout));
@@ -76,11 +86,7 @@ fn a_second_run_on_a_held_folder_refuses_naming_the_holder() {
 
 #[test]
 fn a_resume_without_a_complete_checkpoint_lists_each_epoch_once() {
-    let data = tempfile::tempdir().unwrap();
-    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
-    let out = tempfile::tempdir().unwrap();
-    let first = train(data.path(), out.path(), &["--epochs=2"]);
-    assert!(first.status.success(), "{}", text(&first.stderr));
+    let (data, out) = finished_run(&["--epochs=2"]);
     let run_dir = out.path().join("ce/run-1");
     assert_eq!(epochs_listed(&run_dir), vec![1, 2]);
     // The state of a run killed after epoch 1's row was written and before its checkpoint was
@@ -128,11 +134,7 @@ fn test_images_of_another_shape_are_refused_before_anything_is_written() {
 /// reports only the new run; --resume with other settings is refused naming each of them.
 #[test]
 fn a_folder_knows_its_configuration() {
-    let data = tempfile::tempdir().unwrap();
-    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
-    let out = tempfile::tempdir().unwrap();
-    let first = train(data.path(), out.path(), &["--seed=1"]);
-    assert!(first.status.success(), "{}", text(&first.stderr));
+    let (data, out) = finished_run(&["--seed=1"]);
     let config = std::fs::read_to_string(out.path().join("config.toml")).unwrap();
     let results = std::fs::read_to_string(out.path().join("ce/run-1/results.jsonl")).unwrap();
 
@@ -191,11 +193,7 @@ fn a_diverged_validation_loss_stops_the_run_without_recording_the_epoch() {
 /// `.checkpoint.old` that is the only complete checkpoint is kept and resumed from.
 #[test]
 fn leftovers_of_interrupted_writes_are_removed_and_a_fallback_checkpoint_is_kept() {
-    let data = tempfile::tempdir().unwrap();
-    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
-    let out = tempfile::tempdir().unwrap();
-    let first = train(data.path(), out.path(), &[]);
-    assert!(first.status.success(), "{}", text(&first.stderr));
+    let (data, out) = finished_run(&[]);
     let run_dir = out.path().join("ce/run-1");
     let leftovers = [
         out.path().join(".summary.json.4242.tmp"),
@@ -238,11 +236,7 @@ fn leftovers_of_interrupted_writes_are_removed_and_a_fallback_checkpoint_is_kept
 /// instead of training from it (which reported "the training loss became NaN; lower --lr").
 #[test]
 fn a_checkpoint_holding_nan_is_refused_naming_the_tensor() {
-    let data = tempfile::tempdir().unwrap();
-    tiny_mnist::write_tiny_mnist(data.path(), 64, 32);
-    let out = tempfile::tempdir().unwrap();
-    let first = train(data.path(), out.path(), &["--epochs=2"]);
-    assert!(first.status.success(), "{}", text(&first.stderr));
+    let (data, out) = finished_run(&["--epochs=2"]);
     let run_dir = out.path().join("ce/run-1");
     let model = run_dir.join("checkpoint/model.safetensors");
     let (mut tensors, metadata) = learnloss::checkpoint::load_tensors(&model).unwrap();

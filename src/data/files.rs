@@ -77,56 +77,54 @@ fn promised_from(
     if gzipped {
         let gz_error =
             |e: std::io::Error| Error::Data(format!("{}: corrupt or truncated gzip data: {e}", name.display()));
-        let mut decoder = MultiGzDecoder::new(reader);
-        let header = read_up_to(&mut decoder, header_len as u64, Vec::new()).map_err(gz_error)?;
-        if header.len() < header_len {
-            return Ok(Promised {
-                bytes: header,
-                beyond: Beyond::Nothing,
-            });
-        }
-        let total = promised(&header)?;
         let most = stored.saturating_mul(DEFLATE_MAX_RATIO).saturating_add(GZIP_SLACK);
-        if total > most {
-            return Err(Error::Data(format!(
-                "{}: the header promises {total} bytes, more than a {stored}-byte gzip file can hold \
-                 (deflate expands at most {DEFLATE_MAX_RATIO}:1)",
-                name.display()
-            )));
-        }
-        let bytes = read_up_to(&mut decoder, total - header.len() as u64, grow(header, total)).map_err(gz_error)?;
-        let more = read_up_to(&mut decoder, 1, Vec::new()).map_err(gz_error)?;
-        let beyond = if more.is_empty() { Beyond::Nothing } else { Beyond::More };
+        let limit = |total: u64| {
+            if total > most {
+                return Err(Error::Data(format!(
+                    "{}: the header promises {total} bytes, more than a {stored}-byte gzip file can hold \
+                     (deflate expands at most {DEFLATE_MAX_RATIO}:1)",
+                    name.display()
+                )));
+            }
+            Ok(total)
+        };
+        let mut decoder = MultiGzDecoder::new(reader);
+        let (bytes, total) = read_to_promise(&mut decoder, header_len, promised, limit, gz_error)?;
+        let beyond = match total {
+            Some(_) if !read_up_to(&mut decoder, 1, Vec::new()).map_err(gz_error)?.is_empty() => Beyond::More,
+            _ => Beyond::Nothing,
+        };
         return Ok(Promised { bytes, beyond });
     }
-    read_raw(reader, stored, name, header_len, promised)
-}
-
-/// A raw file: the header, then the payload only as far as both the header and the file's
-/// size allow.
-fn read_raw(
-    mut reader: impl Read,
-    stored: u64,
-    name: &Path,
-    header_len: usize,
-    promised: impl Fn(&[u8]) -> Result<u64>,
-) -> Result<Promised> {
+    // A raw file: its size is known, so the payload is read only as far as both allow.
     let io = |e| Error::io(name, e);
-    let header = read_up_to(&mut reader, header_len as u64, Vec::new()).map_err(io)?;
-    if header.len() < header_len {
-        return Ok(Promised {
-            bytes: header,
-            beyond: Beyond::Nothing,
-        });
-    }
-    let total = promised(&header)?;
-    let readable = total.min(stored);
-    let bytes = read_up_to(&mut reader, readable - header.len() as u64, grow(header, readable)).map_err(io)?;
-    let beyond = match stored.checked_sub(total) {
+    let (bytes, total) = read_to_promise(&mut reader, header_len, promised, |total| Ok(total.min(stored)), io)?;
+    let beyond = match total.and_then(|t| stored.checked_sub(t)) {
         Some(extra) if extra > 0 => Beyond::Bytes(extra),
         _ => Beyond::Nothing,
     };
     Ok(Promised { bytes, beyond })
+}
+
+/// The first `header_len` bytes of `reader`, then as many more as `limit(total)` allows in all,
+/// where `total` is what `promised` reads in the header; with `total`, or `None` (and what
+/// there was) when the file is shorter than its header.
+fn read_to_promise<R: Read>(
+    reader: &mut R,
+    header_len: usize,
+    promised: impl Fn(&[u8]) -> Result<u64>,
+    limit: impl Fn(u64) -> Result<u64>,
+    io: impl Fn(std::io::Error) -> Error,
+) -> Result<(Vec<u8>, Option<u64>)> {
+    let header = read_up_to(reader, header_len as u64, Vec::new()).map_err(&io)?;
+    if header.len() < header_len {
+        return Ok((header, None));
+    }
+    let total = promised(&header)?;
+    let readable = limit(total)?;
+    let rest = readable.saturating_sub(header.len() as u64);
+    let bytes = read_up_to(reader, rest, grow(header, readable)).map_err(io)?;
+    Ok((bytes, Some(total)))
 }
 
 /// `bytes` with room for `total` bytes in all.
