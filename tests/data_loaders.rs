@@ -302,6 +302,11 @@ fn a_folder_in_place_of_a_data_file_is_named_as_such() {
         "{msg}"
     );
     assert!(!msg.contains("missing"), "{msg}");
+
+    // Beside the real (gzipped) file, a folder of the raw name does not hide it.
+    write(&dir.path().join("t10k-labels-idx1-ubyte.gz"), &gz(&idx_labels(&[1, 7])));
+    let (_, test) = load_mnist(dir.path()).unwrap();
+    assert_eq!(labels_of(&test), vec![1, 7]);
 }
 
 #[test]

@@ -11,6 +11,12 @@ use std::path::{Path, PathBuf};
 /// more than this many times the compressed size is refused before anything is allocated.
 const DEFLATE_MAX_RATIO: u64 = 1032;
 const GZIP_SLACK: u64 = 1 << 16;
+/// The largest decompressed size accepted at all (the largest real file, MNIST's training
+/// images, is 47 MB).
+const MAX_GUNZIPPED: u64 = 1 << 32;
+/// Room reserved up front; beyond it the buffer grows only as decompressed data arrive, so a
+/// promise the stream does not keep costs no memory.
+const MAX_RESERVED: u64 = 1 << 26;
 
 /// The bytes of `path`; an [`Error::Io`] naming the file if it cannot be read.
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
@@ -77,12 +83,15 @@ fn promised_from(
     if gzipped {
         let gz_error =
             |e: std::io::Error| Error::Data(format!("{}: corrupt or truncated gzip data: {e}", name.display()));
-        let most = stored.saturating_mul(DEFLATE_MAX_RATIO).saturating_add(GZIP_SLACK);
+        let most = stored
+            .saturating_mul(DEFLATE_MAX_RATIO)
+            .saturating_add(GZIP_SLACK)
+            .min(MAX_GUNZIPPED);
         let limit = |total: u64| {
             if total > most {
                 return Err(Error::Data(format!(
                     "{}: the header promises {total} bytes, more than a {stored}-byte gzip file can hold \
-                     (deflate expands at most {DEFLATE_MAX_RATIO}:1)",
+                     (deflate expands at most {DEFLATE_MAX_RATIO}:1) or than the {MAX_GUNZIPPED} bytes accepted",
                     name.display()
                 )));
             }
@@ -123,7 +132,7 @@ fn read_to_promise<R: Read>(
     let total = promised(&header)?;
     let readable = limit(total)?;
     let rest = readable.saturating_sub(header.len() as u64);
-    let bytes = read_up_to(reader, rest, grow(header, readable)).map_err(io)?;
+    let bytes = read_up_to(reader, rest, grow(header, readable.min(MAX_RESERVED))).map_err(io)?;
     Ok((bytes, Some(total)))
 }
 
@@ -153,13 +162,15 @@ fn present(path: &Path) -> bool {
 }
 
 /// `dir/name` if it exists, else `dir/name.gz` if that exists.
+/// A real file is preferred (raw, then `.gz`), so a folder of the same name beside the file
+/// does not hide it; something else there is returned only when there is no file.
 pub(crate) fn raw_or_gz(dir: &Path, name: &str) -> Option<PathBuf> {
     let raw = dir.join(name);
-    if present(&raw) {
-        return Some(raw);
-    }
     let gz = dir.join(format!("{name}.gz"));
-    present(&gz).then_some(gz)
+    if let Some(file) = [&raw, &gz].into_iter().find(|p| p.is_file()) {
+        return Some(file.clone());
+    }
+    [raw, gz].into_iter().find(|p| present(p))
 }
 
 /// Like [`raw_or_gz`], with an error naming both paths tried when neither exists.

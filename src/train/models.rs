@@ -220,29 +220,19 @@ impl RunModels {
         norm
     }
 
-    /// The global L2 norm of the gradients, NaN when one holds NaN or ±inf even where the
-    /// squares would not overflow (and inf where only the squares do).
+    /// The global L2 norm of the gradients (NaN or inf when one holds NaN or ±inf), summed in
+    /// the parameters' dtype as PyTorch's `clip_grad_norm_` does; one value read back.
     fn gradient_norm(&self) -> f64 {
         let mut params = self.classifier.parameters();
         if let Some(net) = &self.loss_network {
             params.extend(net.parameters());
         }
-        let (mut squares, mut faults): (Option<Tensor>, Option<Tensor>) = (None, None);
-        let add = |acc: &mut Option<Tensor>, t: Tensor| {
-            *acc = Some(match acc.take() {
-                Some(a) => a.add(&t),
-                None => t,
-            })
-        };
-        for g in params.iter().filter_map(Tensor::grad) {
-            add(&mut squares, g.square().sum_all());
-            // g − g is 0 where g is finite and NaN where it is not, without overflowing.
-            add(&mut faults, g.sub(&g).sum_all());
-        }
-        match (squares, faults) {
-            (Some(s), Some(f)) => s.item().sqrt() + f.item(),
-            _ => 0.0,
-        }
+        let squares = params
+            .iter()
+            .filter_map(Tensor::grad)
+            .map(|g| g.square().sum_all())
+            .reduce(|a, b| a.add(&b));
+        squares.map_or(0.0, |s| s.item().sqrt())
     }
 }
 

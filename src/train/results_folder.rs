@@ -96,7 +96,7 @@ pub fn prepare(out: &Path, config: &TrainConfig, existing: Existing) -> Result<V
 /// that may differ and do.
 fn resume_notes(out: &Path, config: &TrainConfig) -> Result<Vec<String>> {
     let path = out.join(CONFIG_TOML);
-    if !path.is_file() {
+    if !TrainConfig::written_by_trainer(&path)? {
         // Run folders without a configuration (an older version of the trainer wrote them):
         // nothing to compare with.
         return Ok(vec![format!(

@@ -229,10 +229,11 @@ fn train_epoch(
         let loss = models.loss(&images, &labels, true)?;
         let n = chunk.len();
         let value = loss.total.item();
-        let at = format!("{} run {run}, epoch {epoch}, step {}", models.method, step + 1);
+        let at = |models: &RunModels| format!("{} run {run}, epoch {epoch}, step {}", models.method, step + 1);
         if !value.is_finite() {
             return Err(Error::Diverged(format!(
-                "{at}: the training loss became {value}; {}",
+                "{}: the training loss became {value}; {}",
+                at(models),
                 what_to_lower(models)
             )));
         }
@@ -250,7 +251,8 @@ fn train_epoch(
         if !norm.is_finite() {
             // The step was not taken: the last checkpoint and these weights stay finite.
             return Err(Error::Diverged(format!(
-                "{at}: the gradient norm became {norm} (at a training loss of {value}); {}",
+                "{}: the gradient norm became {norm} (at a training loss of {value}); {}",
+                at(models),
                 what_to_lower(models)
             )));
         }
